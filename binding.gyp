@@ -1,0 +1,20 @@
+{
+  "targets": [
+    {
+      "target_name": "vxprobe",
+      "sources": [
+        "native/addon.cc",
+        "native/frame.cc",
+        "native/bpf.cc",
+        "native/packet_socket.cc",
+        "native/netlink.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++14", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines!": ["NAPI_DISABLE_CPP_EXCEPTIONS"]
+    }
+  ]
+}

@@ -1,0 +1,6 @@
+#pragma once
+#include <napi.h>
+
+namespace vxprobe {
+void InitFrame(Napi::Env env, Napi::Object exports);
+}  // namespace vxprobe

@@ -1,0 +1,5 @@
+#include "netlink.h"
+
+namespace vxprobe {
+void InitNetlink(Napi::Env env, Napi::Object exports) {}
+}  // namespace vxprobe

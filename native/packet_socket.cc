@@ -1,0 +1,5 @@
+#include "packet_socket.h"
+
+namespace vxprobe {
+void InitPacketSocket(Napi::Env env, Napi::Object exports) {}
+}  // namespace vxprobe
