@@ -92,6 +92,7 @@ export class SecureChannel {
   ) {
     this.sendDir = role === 'client' ? 'c2s' : 's2c';
     this.recvDir = role === 'client' ? 's2c' : 'c2s';
+    conn.setFarewell((err) => this.farewell(err));
     conn.deliverLines((line) => {
       let message: Incoming | undefined;
       try {
@@ -113,15 +114,17 @@ export class SecureChannel {
 
   /** Ends the session, telling the peer why in an authenticated abort message. */
   abort(err: ControlError): void {
-    if (this.conn.isEnded) return;
-    let farewell: string | undefined;
+    this.conn.fail(err);
+  }
+
+  private farewell(err: ControlError): string | undefined {
     try {
-      farewell = toLine(this.seal('abort', { reason: oneLine(err.message) }), this.maxLineBytes);
+      const line = toLine(this.seal('abort', { reason: oneLine(err.message) }), this.maxLineBytes);
       this.sendSeq += 1;
+      return line;
     } catch {
-      farewell = undefined;
+      return undefined;
     }
-    this.conn.fail(err, farewell);
   }
 
   private seal<T extends MessageType>(type: T, body: Body<T>): object {

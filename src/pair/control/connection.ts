@@ -24,6 +24,7 @@ export class LineConnection {
   private endError: ControlError | undefined;
   private ended = false;
   private readonly endListeners: ((err: ControlError | undefined) => void)[] = [];
+  private farewellFor: ((err: ControlError) => string | undefined) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -90,6 +91,11 @@ export class LineConnection {
     this.armIdle();
   }
 
+  /** How to tell the peer why we end the session (an authenticated abort line), for errors found here. */
+  setFarewell(make: (err: ControlError) => string | undefined): void {
+    this.farewellFor = make;
+  }
+
   write(line: string): void {
     if (this.ended) return;
     if (this.socket.writableLength > this.limits.maxWriteBacklogBytes) {
@@ -105,6 +111,7 @@ export class LineConnection {
    */
   fail(err: ControlError | undefined, farewell?: string): void {
     if (this.ended) return;
+    if (farewell === undefined && err && err.code !== 'closed' && this.farewellFor) farewell = this.farewellFor(err);
     this.ended = true;
     this.endError = err;
     clearTimeout(this.idleTimer);
