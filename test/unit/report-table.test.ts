@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/diagnose/classify.js';
 import type { PairReport } from '../../src/diagnose/types.js';
 import { renderTable } from '../../src/report/table.js';
-import { A, B, nodeFacts, simulate } from '../helpers/run-fixture.js';
+import { A, B, nodeFacts, simulate, type PathModel } from '../helpers/run-fixture.js';
 
-function report(lose: Parameters<typeof simulate>[2]['lose']): PairReport {
+function report(lose: PathModel['lose']): PairReport {
   const results = classify(simulate(nodeFacts(A, B), nodeFacts(B, A), { lose }));
   return {
     version: 1, peer: B.ip, nodes: { local: { name: A.name, ip: A.ip }, peer: { name: B.name, ip: B.ip } },
