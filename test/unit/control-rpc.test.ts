@@ -32,6 +32,11 @@ describe('control channel RPC', () => {
     ]);
     expect(fixture.sessions).toHaveLength(1);
     expect(fixture.sessions[0]?.peerAddress).toBe('127.0.0.1');
+    const end = fixture.nextEnd();
+    client.close();
+    // A client that closes between messages ends the session cleanly, and handlers see it.
+    expect((await end).error).toBeUndefined();
+    expect(fixture.sessions[0]?.signal.aborted).toBe(true);
   });
 
   it('runs concurrent calls and matches answers by id', async () => {

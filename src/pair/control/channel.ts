@@ -102,7 +102,7 @@ export class SecureChannel {
         return;
       }
       if (message) onMessage(message);
-    }, maxLineBytes);
+    }, maxLineBytes, role === 'server');
   }
 
   /** Sends one authenticated message; a message too large for a line is an error to the caller. */
