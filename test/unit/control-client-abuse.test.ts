@@ -119,4 +119,24 @@ describe('control channel abuse (client side)', () => {
     const { client } = await session(port);
     expect((await client.closed)?.message).toBe('peer sent unknown message type "call"');
   });
+
+  it('a remote error message with terminal escapes and newlines is shown escaped', async () => {
+    const port = await hostile(async (peer) => {
+      await peer.serverHandshake(SECRET);
+      await peer.readLine();
+      peer.send('error', { id: 1, error: { code: 'handler-error', message: 'bad\x1b[2J\nvxprobe: all ok' } });
+    });
+    const { client } = await session(port);
+    await expect(client.call('probe', { port: 1 })).rejects.toThrow(/^bad\\x1b\[2J\\x0avxprobe: all ok$/);
+    client.close();
+  });
+
+  it('an abort from the peer ends the session with its reason, escaped', async () => {
+    const port = await hostile(async (peer) => {
+      await peer.serverHandshake(SECRET);
+      peer.send('abort', { reason: 'going away\r' });
+    });
+    const { client } = await session(port);
+    expect((await client.closed)?.message).toBe('peer ended the session: going away\\x0d');
+  });
 });
