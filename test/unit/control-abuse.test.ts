@@ -278,4 +278,12 @@ describe('control channel abuse (server side)', () => {
     // The handshake lines count too (2): at most 3 calls got through before the cut.
     expect(fixture.effects.length).toBeLessThanOrEqual(3);
   });
+
+  it('more bytes per second than allowed ends the session', async () => {
+    fixture = await startServer({ limits: { maxBytesPerSecond: 3000, maxLineBytes: 8192 } });
+    const p = await authenticated();
+    p.sendRaw('x'.repeat(3500));
+    expect((await serverEnds(p)).error).toBe('peer sent more than 3000 bytes per second');
+    await stillServes();
+  });
 });
