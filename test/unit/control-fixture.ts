@@ -13,6 +13,7 @@ export const methods = {
   },
   fail: { params: s.object({ message: s.string({ max: 200 }) }), result: s.empty },
   slow: { params: s.object({ ms: s.int({ min: 0, max: 10_000 }) }), result: s.empty },
+  big: { params: s.object({ bytes: s.int({ min: 0, max: 1_000_000 }) }), result: s.object({ data: s.string({ max: 1_000_000 }) }) },
 };
 
 export interface Fixture {
@@ -44,6 +45,7 @@ export async function startServer(opts: { once?: boolean; limits?: Partial<Contr
       await new Promise((resolve) => setTimeout(resolve, ms));
       return {};
     },
+    big: async ({ bytes }) => ({ data: 'b'.repeat(bytes) }),
   });
   const server = await ControlServer.listen({
     port: 0,

@@ -32,6 +32,11 @@ describe('control channel RPC', () => {
     ]);
     expect(fixture.sessions).toHaveLength(1);
     expect(fixture.sessions[0]?.peerAddress).toBe('127.0.0.1');
+    const end = fixture.nextEnd();
+    client.close();
+    // A client that closes between messages ends the session cleanly, and handlers see it.
+    expect((await end).error).toBeUndefined();
+    expect(fixture.sessions[0]?.signal.aborted).toBe(true);
   });
 
   it('runs concurrent calls and matches answers by id', async () => {
@@ -144,5 +149,31 @@ describe('control channel RPC', () => {
     fixture = await startServer({ limits: { idleTimeoutMs: 100 } });
     const client = await connect(fixture.port);
     expect(await client.call('slow', { ms: 400 })).toEqual({});
+  });
+
+  it('concurrent calls beyond the limit get a busy error', async () => {
+    fixture = await startServer({ limits: { maxConcurrentCalls: 1 } });
+    const client = await connect(fixture.port);
+    const first = client.call('slow', { ms: 100 });
+    await expect(client.call('slow', { ms: 0 })).rejects.toThrow(new RemoteCallError('busy', 'busy: at most 1 calls at once'));
+    expect(await first).toEqual({});
+    expect(fixture.effects).toHaveLength(1);
+  });
+
+  it('a result too large for a line is an error to the caller, not a broken session', async () => {
+    fixture = await startServer({ limits: { maxLineBytes: 4096 } });
+    const client = await ControlClient.connect({ host: '127.0.0.1', port: fixture.port, secret: SECRET, methods, limits: { maxLineBytes: 4096 } });
+    clients.push(client);
+    const err = (await client.call('big', { bytes: 5000 }).catch((e: unknown) => e)) as RemoteCallError;
+    expect(err.remoteCode).toBe('internal');
+    expect(err.message).toMatch(/^listener produced a bad result for big: message of \d+ bytes exceeds the 4096-byte line limit$/);
+    expect(await client.call('big', { bytes: 10 })).toEqual({ data: 'b'.repeat(10) });
+  });
+
+  it('large results within the limit pass (host facts are a few hundred KiB)', async () => {
+    fixture = await startServer();
+    const client = await connect(fixture.port);
+    const { data } = await client.call('big', { bytes: 200_000 });
+    expect(data.length).toBe(200_000);
   });
 });

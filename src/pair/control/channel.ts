@@ -36,7 +36,7 @@
 //   either  abort  {"reason":"one line"}
 import { MAC_HEX, macEquals, messageMac, type Direction } from './auth.js';
 import type { LineConnection } from './connection.js';
-import { ControlError, excerpt, oneLine } from './errors.js';
+import { ControlError, excerpt, oneLine, printable } from './errors.js';
 import { parseObjectLine, toLine } from './framing.js';
 import { int, object, string, SchemaError, type Schema } from './schema.js';
 
@@ -102,7 +102,7 @@ export class SecureChannel {
         return;
       }
       if (message) onMessage(message);
-    }, maxLineBytes);
+    }, maxLineBytes, role === 'server');
   }
 
   /** Sends one authenticated message; a message too large for a line is an error to the caller. */
@@ -170,7 +170,7 @@ export class SecureChannel {
     }
     if (type === 'abort') {
       const reason = (body as Body<'abort'>).reason;
-      this.conn.fail(new ControlError('closed', `peer ended the session: ${excerpt(reason, 200).slice(1, -1)}`));
+      this.conn.fail(new ControlError('closed', `peer ended the session: ${printable(reason, 200)}`));
       return undefined;
     }
     return { type, body } as Incoming;

@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { SecureChannel, METHOD_NAME, type Incoming } from './channel.js';
 import { LineConnection } from './connection.js';
-import { ControlError, RemoteCallError, excerpt } from './errors.js';
+import { ControlError, RemoteCallError, excerpt, printable } from './errors.js';
 import { clientHandshake } from './handshake.js';
 import { DEFAULT_CONTROL_PORT, resolveLimits, type ControlLimits } from './limits.js';
 import type { MethodMap, MethodSpec, ParamsOf, ResultOf } from './rpc.js';
@@ -142,7 +142,8 @@ export class ControlClient<M extends MethodMap = MethodMap> {
     this.pending.delete(id);
     clearTimeout(p.timer);
     if (message.type === 'error') {
-      p.reject(new RemoteCallError(message.body.error.code, message.body.error.message));
+      // The text comes from the peer: escaped so it cannot inject lines or terminal escapes.
+      p.reject(new RemoteCallError(message.body.error.code, printable(message.body.error.message)));
       return;
     }
     const spec = this.spec(p.method);

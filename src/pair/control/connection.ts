@@ -18,6 +18,7 @@ export class LineConnection {
   private queued: string[] = [];
   private waiter: Waiter | undefined;
   private lineHandler: ((line: string) => void) | undefined;
+  private peerMayClose = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
   private idleBusy: () => boolean = () => false;
@@ -37,8 +38,8 @@ export class LineConnection {
     this.bytes = new RateWindow(limits.maxBytesPerSecond);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.fail(new ControlError('closed', this.closedMessage())));
-    socket.on('close', () => this.fail(new ControlError('closed', this.closedMessage())));
+    socket.on('end', () => this.onPeerClosed());
+    socket.on('close', () => this.onPeerClosed());
     socket.on('error', (err: NodeJS.ErrnoException) =>
       this.fail(new ControlError('closed', `control connection failed: ${err.code ?? err.message}`, { cause: err })),
     );
@@ -69,9 +70,14 @@ export class LineConnection {
     });
   }
 
-  /** Session stage: deliver every following line to `handler`, and raise the line limit. */
-  deliverLines(handler: (line: string) => void, maxLineBytes: number): void {
+  /**
+   * Session stage: deliver every following line to `handler`, and raise the
+   * line limit. With `peerMayClose`, the peer closing between messages is a
+   * normal end (the server's view of a client that is done), not an error.
+   */
+  deliverLines(handler: (line: string) => void, maxLineBytes: number, peerMayClose = false): void {
     this.lineHandler = handler;
+    this.peerMayClose = peerMayClose;
     try {
       this.splitter.setLimit(maxLineBytes);
     } catch (err) {
@@ -132,10 +138,14 @@ export class LineConnection {
     this.fail(undefined);
   }
 
-  private closedMessage(): string {
-    return this.splitter.pendingBytes > 0
-      ? 'peer closed the connection in the middle of a message'
-      : 'peer closed the connection';
+  private onPeerClosed(): void {
+    if (this.splitter.pendingBytes > 0) {
+      this.fail(new ControlError('closed', 'peer closed the connection in the middle of a message'));
+    } else if (this.peerMayClose) {
+      this.fail(undefined);
+    } else {
+      this.fail(new ControlError('closed', 'peer closed the connection'));
+    }
   }
 
   private onData(chunk: Buffer): void {

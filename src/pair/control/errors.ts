@@ -48,6 +48,11 @@ export class RemoteCallError extends ControlError {
  * terminal escapes into our logs, nor make them large.
  */
 export function excerpt(data: string | Buffer, max = 40): string {
+  return `"${printable(data, max)}"`;
+}
+
+/** Like excerpt() without the quotes: for a peer's one-line messages we show as text. */
+export function printable(data: string | Buffer, max = 300): string {
   const text = typeof data === 'string' ? data : data.toString('latin1');
   let out = '';
   for (const ch of text.slice(0, max)) {
@@ -56,7 +61,7 @@ export function excerpt(data: string | Buffer, max = 40): string {
     else if (code <= 0xff) out += `\\x${code.toString(16).padStart(2, '0')}`;
     else out += `\\u{${code.toString(16)}}`;
   }
-  return `"${out}${text.length > max ? '…' : ''}"`;
+  return `${out}${text.length > max ? '…' : ''}`;
 }
 
 /** First line of a message, bounded: what we send as a remote error text. */

@@ -3,7 +3,7 @@
 // peer (when it is worth telling) why with a `reject` line.
 import { NONCE_HEX, MAC_HEX, PROTOCOL_VERSION, macEquals, newNonce, proof, sessionKey } from './auth.js';
 import type { LineConnection } from './connection.js';
-import { ControlError, excerpt } from './errors.js';
+import { ControlError, excerpt, printable } from './errors.js';
 import { parseObjectLine, toLine } from './framing.js';
 import { enumOf, int, literal, object, string, SchemaError, type Schema } from './schema.js';
 
@@ -69,8 +69,8 @@ async function expect<T>(conn: LineConnection, schema: Schema<T>, what: string):
       throw new ControlError('protocol', `peer sent a bad reject message: ${err instanceof Error ? err.message : ''}`);
     }
     if (r.code === 'auth') throw new ControlError('auth', `${AUTH_FAILED} (the peer rejected our proof; ${SAME_SECRET_HINT})`);
-    if (r.code === 'busy') throw new ControlError('closed', `peer is busy: ${excerpt(r.reason, 120).slice(1, -1)}`);
-    throw new ControlError('protocol', `peer rejected the handshake: ${excerpt(r.reason, 120).slice(1, -1)}`);
+    if (r.code === 'busy') throw new ControlError('closed', `peer is busy: ${printable(r.reason, 120)}`);
+    throw new ControlError('protocol', `peer rejected the handshake: ${printable(r.reason, 120)}`);
   }
   try {
     return schema.check(value);

@@ -102,21 +102,25 @@ export class ControlServer {
     const conn = new LineConnection(socket, this.limits);
     this.connections.add(conn);
     let session: Session | undefined;
+    // Counted from admission (not from startSession) so no ordering of events can leak a slot.
+    let admitted = false;
     conn.onEnd((error) => {
       this.connections.delete(conn);
       this.opts.onSessionEnd?.({ peerAddress: conn.peerAddress, peerPort: conn.peerPort, session, error });
-      if (session) {
+      if (admitted) {
         this.activeSessions -= 1;
         if (this.opts.once) void this.close();
       }
     });
     const admit = (): boolean => {
-      if (this.activeSessions >= this.limits.maxSessions || this.closing) return false;
+      if (this.activeSessions >= this.limits.maxSessions || this.closing || conn.isEnded) return false;
       this.activeSessions += 1;
+      admitted = true;
       return true;
     };
     serverHandshake(conn, this.opts.secret, this.limits.handshakeTimeoutMs, admit).then(
       ({ key }) => {
+        if (conn.isEnded) return;
         session = this.startSession(conn, key);
         // Once mode serves exactly one peer: stop accepting new connections now.
         if (this.opts.once) this.server.close();
