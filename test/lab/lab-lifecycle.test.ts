@@ -85,6 +85,37 @@ describeRoot('lab lifecycle', () => {
     expect(listOurNetns(lab.tag)).toEqual([]);
   });
 
+  it('hypervisor-8472 by hand: `nc -u` to 8472 reaches b while flannel\'s VXLAN does not', () => {
+    const lab = buildLab('hypervisor-8472');
+    labs.push(lab);
+    const b = lab.node('b');
+    // Count at b's NIC what arrives from a on udp/8472: nc's datagram and flannel's VXLAN.
+    lab.exec('b', ['nft', '-f', '-'], {
+      input: `table netdev hand {
+  chain ingress {
+    type filter hook ingress device "eth0" priority -500;
+    udp sport 45000 udp dport 8472 counter comment "nc"
+    udp sport != 45000 udp dport 8472 counter comment "vxlan"
+  }
+}
+`,
+    });
+    lab.exec('a', ['sh', '-c', `echo -n foo | nc -4 -u -w1 -p 45000 ${b.ip} 8472`], { allowFail: true });
+    expect(lab.exec('a-pod', ['ping', '-c', '2', '-i', '0.2', '-W', '1', b.podIp], { allowFail: true }).ok).toBe(false);
+    const doc = json<{ nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] }>([
+      'ip', 'netns', 'exec', b.netns.name, 'nft', '-j', 'list', 'table', 'netdev', 'hand',
+    ]);
+    const count = (c: string) => doc.nftables.find((i) => i.rule?.comment === c)?.rule?.expr.find((e) => e.counter)?.counter?.packets;
+    expect(count('nc')).toBeGreaterThan(0);
+    expect(count('vxlan')).toBe(0);
+    // Without the fault the same VXLAN arrives: the counter can see it.
+    lab.revertFault('hypervisor-eats-vxlan');
+    expect(lab.exec('a-pod', ['ping', '-c', '2', '-i', '0.2', '-W', '1', b.podIp], { allowFail: true }).ok).toBe(true);
+    const after = json<typeof doc>(['ip', 'netns', 'exec', b.netns.name, 'nft', '-j', 'list', 'table', 'netdev', 'hand']);
+    const vx = after.nftables.find((i) => i.rule?.comment === 'vxlan')?.rule?.expr.find((e) => e.counter)?.counter?.packets;
+    expect(vx).toBeGreaterThan(0);
+  });
+
   describe('CLI', () => {
     afterEach(() => vi.restoreAllMocks());
     async function cli(args: string[]): Promise<{ code: number | undefined; stdout: string }> {
