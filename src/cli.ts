@@ -2,6 +2,7 @@
 // src/commands/ and registers itself; this file only wires them and maps
 // errors to one line and an exit code (DESIGN.md §8).
 import { Command, CommanderError } from 'commander';
+import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerLabCommand(program);
   return program;
 }
 

@@ -1,2 +1,25 @@
 // Library entry point: `import { ... } from 'vxprobe'` for embedding in agents.
 export { UsageError, CannotRunError } from './errors.js';
+export { buildLab, labNodesDocument, validatePort, validateVni } from './lab/lab.js';
+export type { Lab, BuildLabOptions, AppliedFault } from './lab/lab.js';
+export { SCENARIOS, getScenario, scenarioNames, PROBED_PORTS } from './lab/scenarios.js';
+export { runScenario, checkScenarios, registerLabProbe, compareVerdicts, formatTruth } from './lab/run.js';
+export type { LabProbe, ProbeVerdict, ScenarioRun, ScenarioCheck } from './lab/run.js';
+export { kernelTruth, compareTruth } from './lab/truth.js';
+export { Shell } from './lab/exec.js';
+export { newRunTag, listOurNetns, removeOurNetns } from './lab/netns.js';
+export type {
+  Scenario,
+  FaultSpec,
+  FaultKind,
+  LabNode,
+  NodeDocument,
+  KernelTruth,
+  DirectionTruth,
+  DirectionExpectation,
+  ExpectedVerdict,
+  ExpectedFinding,
+  Verdict,
+  Direction,
+  TopologyKind,
+} from './lab/types.js';

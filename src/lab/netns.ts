@@ -16,7 +16,7 @@ export function newRunTag(): string {
 export class Netns {
   constructor(
     readonly name: string,
-    private readonly shell: Shell,
+    readonly shell: Shell,
   ) {}
 
   /** argv prefixed so it runs inside this namespace. */
@@ -26,6 +26,11 @@ export class Netns {
 
   run(argv: string[], opts?: Parameters<Shell['run']>[1]) {
     return this.shell.run(this.wrap(argv), opts);
+  }
+
+  /** `bridge ARGS` inside the namespace. */
+  bridge(args: string[], opts?: Parameters<Shell['run']>[1]) {
+    return this.shell.run(['bridge', '-n', this.name, ...args], opts);
   }
 
   /** `ip ARGS` inside the namespace (ip -n is cheaper than netns exec). */
@@ -38,7 +43,9 @@ const live = new Set<string>();
 let handlersInstalled = false;
 
 function deleteNow(name: string): void {
-  new Shell().run(['ip', 'netns', 'del', name], { allowFail: true });
+  const shell = new Shell();
+  killProcessesIn(shell, name);
+  shell.run(['ip', 'netns', 'del', name], { allowFail: true });
   live.delete(name);
 }
 
@@ -105,4 +112,35 @@ export function vethBetween(
   ]);
   a.ip(['link', 'set', aName, 'up']);
   b.ip(['link', 'set', bName, 'up']);
+}
+
+/** Keeps a namespace after this process exits (`lab up`): `lab down` removes it. */
+export function releaseNetns(ns: Netns | string): void {
+  live.delete(typeof ns === 'string' ? ns : ns.name);
+}
+
+/**
+ * Removes every namespace of one run (or of every run with no tag), first
+ * killing the processes still inside them, which are ours: a lab started them.
+ * Returns the names removed.
+ */
+export function removeOurNetns(shell: Shell, tag?: string): string[] {
+  const names = listOurNetns(tag);
+  for (const name of names) killProcessesIn(shell, name);
+  for (const name of names) deleteNetns(shell, name);
+  return names;
+}
+
+/** Kills (by PID) the processes a lab left inside one of its namespaces. */
+export function killProcessesIn(shell: Shell, name: string): void {
+  if (shell.dryRun || !name.startsWith(NETNS_PREFIX)) return;
+  const pids = shell.run(['ip', 'netns', 'pids', name], { allowFail: true, quiet: true }).stdout;
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
