@@ -3,7 +3,8 @@
 // outwards (does anything arrive, does this port, does VXLAN, does size, do
 // the VTEP tables, does the receiving host) and the first failure decides;
 // a failure explained by the other direction is not blamed on this one.
-import type { HostFacts } from '../host/types.js';
+import type { HostFacts, PortHolder } from '../host/types.js';
+import { forwardingBlocks, inputRulesFor, rpFilterOn } from './host-path.js';
 import type { Direction } from '../pair/plan-types.js';
 import { arrived, icmpName, ofKind, outcomesFor, rejections, sent, type ProbeOutcome } from './observe.js';
 import { remedyFor, type RemedyContext } from './remedy.js';
@@ -140,23 +141,27 @@ function decide(
     };
   }
 
-  // 4. The receiving node's port is held by something other than its VTEP.
+  // 4. The receiving node's port is held by something other than its VTEP:
+  // a program, or a VXLAN device that is not the overlay's (another VNI, a
+  // metadata-mode device of OVS/Cilium), or several devices at once.
+  const overlayVni = vtepOnPort(sender.facts, port)?.vni ?? vx[0]?.probe.vni ?? null;
   const holders = receiver.facts.ports.find((p) => p.port === port)?.holders ?? [];
   const strangers = holders.filter((h) => h.kind !== 'vxlan');
-  const devices = holders.filter((h) => h.kind === 'vxlan');
-  if (strangers.length > 0 || devices.length > 1) {
+  const devices = holders.filter((h): h is Extract<PortHolder, { kind: 'vxlan' }> => h.kind === 'vxlan');
+  const foreignDevices = devices.filter((h) => overlayVni !== null && h.vni !== overlayVni);
+  if (strangers.length > 0 || foreignDevices.length > 0 || devices.length > 1) {
     const names = [
-      ...strangers.map((h) => (h.kind === 'process' ? `${h.command} (pid ${h.pid})` : `a socket without a process (inode ${h.inode})`)),
-      ...(devices.length > 1 ? devices.map((h) => (h.kind === 'vxlan' ? `VXLAN device ${h.device} (VNI ${h.vni})` : '')) : []),
+      ...strangers.map((h) => (h.kind === 'process' ? `${h.command} (pid ${h.pid})` : `a socket without a process (inode ${'inode' in h ? h.inode : '?'})`)),
+      ...(devices.length > 1 ? devices : foreignDevices).map((h) => `VXLAN device ${h.device} (VNI ${h.vni})`),
     ];
     return {
       verdict: 'port-conflict',
       reason: `on ${receiver.name} udp/${port} is held by ${names.join(' and ')}`,
       evidence: [
-        ev('port-holders', `${receiver.name}'s udp/${port} holders: ${names.join(', ')}`, { holders }),
+        ev('port-holders', `${receiver.name}'s udp/${port} holders: ${names.join(', ')}${overlayVni !== null ? ` (the overlay uses VNI ${overlayVni})` : ''}`, { holders }),
         ev('frames-arrive', `frames to ${port} reach ${receiver.name}'s NIC, so the path is fine`),
       ],
-      remedy: { ...base, kind: 'port-conflict', holders },
+      remedy: { ...base, kind: 'port-conflict', holders: [...strangers, ...(devices.length > 1 ? devices : foreignDevices)] },
     };
   }
 
@@ -199,9 +204,8 @@ function decide(
     if (peerEcho && arrived(peerEcho) && peerEcho.replied.length === 0) {
       const back = compareVtepTables({ sender: receiver.facts, senderName: receiver.name, receiver: sender.facts, receiverName: sender.name, receiverIp: sender.ip, port });
       if (back.length === 0) {
-        const rules = receiver.facts.firewall.rules.filter(
-          (r) => r.verdict !== 'accept' && r.verdict !== 'other' && (r.udpDports.length === 0 || r.udpDports.includes(port)) && (r.hook === 'input' || r.hook === 'prerouting'),
-        );
+        const rules = inputRulesFor(receiver.facts, port);
+        const rp = rpFilterOn(receiver.facts, receiver.facts.nic.name);
         return {
           verdict: 'host-drop',
           reason: `${receiver.name} receives VXLAN for its VTEP on ${port} but its kernel never answers`,
@@ -209,8 +213,21 @@ function decide(
             ev('echo-arrived', `the VTEP echo to ${rxVtep.vtepIp} (VNI ${rxVtep.vni}, inner dst ${rxVtep.mac}) reached ${receiver.name}'s NIC intact`),
             ev('no-reply', `${receiver.name}'s kernel sent no echo reply, and its tables towards ${sender.name} are correct`),
             ...rules.map((r) => ev('firewall-rule', `${r.backend} ${r.table}/${r.chain}: ${r.text}${r.packets !== null ? ` (${r.packets} packets)` : ''}`, { ...r })),
+            ...(rp === 1 ? [ev('rp-filter-strict', `${receiver.name} has strict rp_filter (1) on ${receiver.facts.nic.name}: packets from ${sender.ip} are dropped if its route back to them leaves by another device`, { rpFilter: rp })] : []),
           ],
-          remedy: { ...base, kind: 'host-drop', rules },
+          remedy: { ...base, kind: 'host-drop', rules, rpFilterStrict: rp === 1, forwarding: [], nic: receiver.facts.nic.name },
+        };
+      }
+    }
+    // The VTEP answers, but will the host hand the traffic on to its pods?
+    if (rxVtep.vtepIp && (!peerEcho || peerEcho.replied.length > 0)) {
+      const blocks = forwardingBlocks(receiver.facts, receiver.name, rxVtep.vtepIp);
+      if (blocks.length > 0) {
+        return {
+          verdict: 'host-drop',
+          reason: `${receiver.name}'s VTEP answers, but it does not forward overlay traffic to its pods (${blocks[0]!.kind})`,
+          evidence: [ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`), ...blocks],
+          remedy: { ...base, kind: 'host-drop', rules: [], rpFilterStrict: false, forwarding: blocks, nic: receiver.facts.nic.name },
         };
       }
     }

@@ -1,6 +1,7 @@
 // The concrete change for each non-ok verdict: what to edit, where, with the
 // real values (ports, addresses, devices) filled in.
 import type { FirewallRule, PortHolder } from '../host/types.js';
+import type { EvidenceItem } from './types.js';
 import type { MappingProblem } from './vtep-tables.js';
 
 interface Base {
@@ -21,7 +22,7 @@ export type RemedyContext = Base &
     | { kind: 'port-conflict'; holders: PortHolder[] }
     | { kind: 'mtu'; largestOk: number | null; nicMtu: number }
     | { kind: 'vtep-mapping'; problems: MappingProblem[] }
-    | { kind: 'host-drop'; rules: FirewallRule[] }
+    | { kind: 'host-drop'; rules: FirewallRule[]; rpFilterStrict: boolean; forwarding: EvidenceItem[]; nic: string }
   );
 
 /** flannel's own knob for the VXLAN port (kube-flannel-cfg ConfigMap). */
@@ -69,6 +70,15 @@ export function remedyFor(ctx: RemedyContext): string {
       return fixes.length > 0 ? `${cause}; to repair ${ctx.sender} now: ${fixes.join(' && ')}` : cause;
     }
     case 'host-drop': {
+      const fwd = ctx.forwarding.map((e) =>
+        e.kind === 'ip-forward-off'
+          ? `sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d/)`
+          : `delete the FORWARD rule "${String(e.data?.text ?? e.message)}" (or accept the pod network before it)`,
+      );
+      if (fwd.length > 0) return `on ${ctx.receiver}: ${fwd.join('; ')}`;
+      if (ctx.rpFilterStrict && ctx.rules.length === 0) {
+        return `on ${ctx.receiver}, set loose reverse-path filtering: sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${ctx.nic}.rp_filter=2, or make its route back to ${ctx.senderIp} leave by the NIC the overlay arrives on`;
+      }
       if (ctx.rules.length > 0) {
         const r = ctx.rules[0]!;
         return `on ${ctx.receiver}, remove or narrow the ${r.backend} rule in ${r.table}/${r.chain} that drops udp/${ctx.port} ("${r.text}"), or allow udp/${ctx.port} from ${ctx.senderIp} before it`;

@@ -118,3 +118,49 @@ describe('classify', () => {
     expect(find(rs, 8472, 'reverse').verdict).toBe('ok');
   });
 });
+
+describe('classify: the receiving host', () => {
+  it('ip_forward=0 on the receiver: host-drop although its VTEP answers', () => {
+    const rx = nodeFacts(B, A);
+    rx.sysctls.ipForward = false;
+    const rs = classify(simulate(nodeFacts(A, B), rx));
+    const r = find(rs, 8472, 'forward');
+    expect(r.verdict).toBe('host-drop');
+    expect(r.evidence.map((e) => e.kind)).toEqual(['vtep-answers', 'ip-forward-off']);
+    expect(r.remedy).toContain('net.ipv4.ip_forward=1');
+    expect(find(rs, 8472, 'reverse').verdict).toBe('ok');
+    // No VXLAN device on 8475: nothing to forward there.
+    expect(find(rs, 8475, 'forward').verdict).toBe('ok');
+  });
+
+  it('a FORWARD reject to the pod network is host-drop, a narrow unrelated one is not', () => {
+    const rx = nodeFacts(B, A);
+    const rule = { backend: 'iptables' as const, table: 'filter', chain: 'FORWARD', hook: 'forward', verdict: 'reject' as const, udpDports: [], text: '-A FORWARD -d 10.244.0.0/16 -j REJECT --reject-with icmp-host-prohibited', packets: 3 };
+    rx.firewall.rules.push({ ...rule, text: '-A FORWARD -d 172.30.0.0/16 -j REJECT' });
+    expect(find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward').verdict).toBe('ok');
+    rx.firewall.rules.push(rule);
+    const r = find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward');
+    expect(r.verdict).toBe('host-drop');
+    expect(r.remedy).toContain('-d 10.244.0.0/16 -j REJECT');
+  });
+
+  it('strict rp_filter when the echo goes unanswered names rp_filter', () => {
+    const rx = nodeFacts(B, A);
+    rx.sysctls.rpFilter = { all: 1, default: 1, eth0: 1 };
+    const rs = classify(simulate(nodeFacts(A, B), rx, { noReply: (p) => p.direction === 'forward' }));
+    const r = find(rs, 8472, 'forward');
+    expect(r.verdict).toBe('host-drop');
+    expect(r.evidence.map((e) => e.kind)).toContain('rp-filter-strict');
+    expect(r.remedy).toContain('net.ipv4.conf.eth0.rp_filter=2');
+  });
+
+  it('a metadata-mode VXLAN device holding the port is a port-conflict', () => {
+    const noVtep = { ...B, vtep: undefined };
+    const rx = nodeFacts(noVtep, A);
+    rx.ports.push({ port: 8472, holders: [{ kind: 'vxlan', device: 'vxlan0', ifindex: 9, vni: 0 }] });
+    const r = find(classify(simulate(nodeFacts(A, noVtep), rx)), 8472, 'forward');
+    expect(r.verdict).toBe('port-conflict');
+    expect(r.reason).toContain('VXLAN device vxlan0 (VNI 0)');
+    expect(r.remedy).toContain('ip link del vxlan0');
+  });
+});
