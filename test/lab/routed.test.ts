@@ -80,6 +80,20 @@ describeRoot('routed path: ICMP errors quoting our probes', () => {
     }
   });
 
+  it('an INPUT reject on B gives host-prohibited (3/10) from B', () => {
+    b.run(['nft', '-f', '-'], {
+      input: 'table inet vxp_host {\n chain input {\n  type filter hook input priority 0;\n  udp dport 8475 reject with icmp type host-prohibited\n }\n}\n',
+    });
+    try {
+      const res = routedProbe(a, [vxlanProbe(6, { dstPort: 8475 })], 3000, 1);
+      expect(res.quotes).toHaveLength(1);
+      expect(res.quotes[0]).toMatchObject({ from: B, type: 3, code: 10, token: { runId: RUN, probeId: 6 } });
+      expect(res.quotes[0]!.quoted.udp?.dstPort).toBe(8475);
+    } finally {
+      b.run(['nft', 'delete', 'table', 'inet', 'vxp_host']);
+    }
+  });
+
   it('TTL 1 gives time exceeded (11/0) from the router', () => {
     const res = routedProbe(a, [vxlanProbe(3, { ttl: 1 })], 3000, 1);
     expect(res.quotes).toHaveLength(1);
