@@ -8,6 +8,7 @@
         "native/frame_parse.cc",
         "native/frame_build.cc",
         "native/frame_spec.cc",
+        "native/frame_object.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
         "native/netlink.cc"

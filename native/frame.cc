@@ -3,142 +3,147 @@
 #include "frame.h"
 
 #include <cstdio>
+#include <cstring>
 
+#include "frame_object.h"
 #include "frame_spec.h"
 
 namespace vxprobe {
 namespace {
 
-Napi::String MacString(Napi::Env env, const uint8_t* m) {
+using K = Key;
+
+void AddMac(ObjectBuilder& b, K k, const uint8_t* m) {
   char buf[18];
   std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
                 m[5]);
-  return Napi::String::New(env, buf, 17);
+  b.Str(k, buf, 17);
 }
 
-Napi::String IpString(Napi::Env env, uint32_t a) {
+void AddIp(ObjectBuilder& b, K k, uint32_t a) {
   char buf[16];
   int n = std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
                         a & 0xff);
-  return Napi::String::New(env, buf, static_cast<size_t>(n));
+  b.Str(k, buf, static_cast<size_t>(n));
 }
 
-Napi::Value Num(Napi::Env env, double v) { return Napi::Number::New(env, v); }
-Napi::Value Bool(Napi::Env env, bool v) { return Napi::Boolean::New(env, v); }
-
-Napi::Value EthObject(Napi::Env env, const Layers& l) {
-  if (!l.has_eth) return env.Null();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("src", MacString(env, l.eth.src));
-  o.Set("dst", MacString(env, l.eth.dst));
-  o.Set("vlan", l.eth.vlan < 0 ? env.Null() : Num(env, l.eth.vlan));
-  o.Set("etherType", Num(env, l.eth.ether_type));
-  return o;
-}
-
-Napi::Value IpObject(Napi::Env env, const Layers& l) {
-  if (!l.has_ip) return env.Null();
-  const Ipv4Info& ip = l.ip;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("src", IpString(env, ip.src));
-  o.Set("dst", IpString(env, ip.dst));
-  o.Set("ttl", Num(env, ip.ttl));
-  o.Set("tos", Num(env, ip.tos));
-  o.Set("id", Num(env, ip.id));
-  o.Set("dontFragment", Bool(env, ip.dont_fragment));
-  o.Set("moreFragments", Bool(env, ip.more_fragments));
-  o.Set("fragmentOffset", Num(env, ip.fragment_offset));
-  o.Set("totalLength", Num(env, ip.total_length));
-  o.Set("headerLength", Num(env, ip.header_length));
-  o.Set("protocol", Num(env, ip.protocol));
-  o.Set("checksumOk", Bool(env, ip.checksum_ok));
-  return o;
-}
-
-Napi::Value UdpObject(Napi::Env env, const Layers& l) {
-  if (!l.has_udp) return env.Null();
-  const UdpInfo& u = l.udp;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("srcPort", Num(env, u.src_port));
-  o.Set("dstPort", Num(env, u.dst_port));
-  o.Set("length", Num(env, u.length));
-  o.Set("checksum", Num(env, u.checksum));
-  o.Set("checksumOk", u.checksum_ok < 0 ? env.Null() : Bool(env, u.checksum_ok == 1));
-  return o;
-}
-
-Napi::Object FrameObject(Napi::Env env, const uint8_t* data, const ParsedFrame& f,
-                         const ParseOptions& opts);
-
-Napi::Value IcmpObject(Napi::Env env, const uint8_t* data, const Layers& l,
-                       const ParseOptions& opts) {
-  if (!l.has_icmp) return env.Null();
-  const IcmpInfo& c = l.icmp;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("type", Num(env, c.type));
-  o.Set("code", Num(env, c.code));
-  o.Set("checksumOk", Bool(env, c.checksum_ok));
-  o.Set("id", c.has_echo ? Num(env, c.id) : env.Null());
-  o.Set("seq", c.has_echo ? Num(env, c.seq) : env.Null());
-  o.Set("nextHopMtu", c.has_mtu ? Num(env, c.next_hop_mtu) : env.Null());
-  if (c.has_quoted) {
-    ParsedFrame q;
-    ParseFrame(data + c.quoted_offset, c.quoted_length, opts, true, &q);
-    o.Set("quoted", FrameObject(env, data + c.quoted_offset, q, opts));
-  } else {
-    o.Set("quoted", env.Null());
+struct Ctx {
+  napi_env env;
+  FrameKeys& keys;
+  const uint8_t* data;
+  const ParseOptions& opts;
+  ObjectBuilder New() { return ObjectBuilder(env, keys); }
+  napi_value Null() {
+    napi_value n;
+    napi_get_null(env, &n);
+    return n;
   }
-  return o;
+};
+
+napi_value EthObject(Ctx& c, const Layers& l) {
+  if (!l.has_eth) return c.Null();
+  ObjectBuilder b = c.New();
+  AddMac(b, K::src, l.eth.src);
+  AddMac(b, K::dst, l.eth.dst);
+  if (l.eth.vlan < 0) b.Null(K::vlan); else b.Num(K::vlan, l.eth.vlan);
+  return b.Num(K::etherType, l.eth.ether_type).Build();
 }
 
-Napi::Object FrameObject(Napi::Env env, const uint8_t* data, const ParsedFrame& f,
-                         const ParseOptions& opts) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("length", Num(env, static_cast<double>(f.length)));
-  o.Set("eth", EthObject(env, f.outer));
-  o.Set("ipv4", IpObject(env, f.outer));
-  o.Set("udp", UdpObject(env, f.outer));
-  o.Set("icmp", IcmpObject(env, data, f.outer, opts));
-  if (f.has_vxlan) {
-    Napi::Object v = Napi::Object::New(env);
-    v.Set("flags", Num(env, f.vxlan.flags));
-    v.Set("vni", Num(env, f.vxlan.vni));
-    v.Set("valid", Bool(env, f.vxlan.valid));
-    o.Set("vxlan", v);
+napi_value IpObject(Ctx& c, const Layers& l) {
+  if (!l.has_ip) return c.Null();
+  const Ipv4Info& ip = l.ip;
+  ObjectBuilder b = c.New();
+  AddIp(b, K::src, ip.src);
+  AddIp(b, K::dst, ip.dst);
+  return b.Num(K::ttl, ip.ttl)
+      .Num(K::tos, ip.tos)
+      .Num(K::id, ip.id)
+      .Bool(K::dontFragment, ip.dont_fragment)
+      .Bool(K::moreFragments, ip.more_fragments)
+      .Num(K::fragmentOffset, ip.fragment_offset)
+      .Num(K::totalLength, ip.total_length)
+      .Num(K::headerLength, ip.header_length)
+      .Num(K::protocol, ip.protocol)
+      .Bool(K::checksumOk, ip.checksum_ok)
+      .Build();
+}
+
+napi_value UdpObject(Ctx& c, const Layers& l) {
+  if (!l.has_udp) return c.Null();
+  const UdpInfo& u = l.udp;
+  ObjectBuilder b = c.New();
+  b.Num(K::srcPort, u.src_port).Num(K::dstPort, u.dst_port).Num(K::length, u.length);
+  b.Num(K::checksum, u.checksum);
+  if (u.checksum_ok < 0) b.Null(K::checksumOk); else b.Bool(K::checksumOk, u.checksum_ok == 1);
+  return b.Build();
+}
+
+napi_value FrameObject(Ctx& c, const uint8_t* data, const ParsedFrame& f);
+
+napi_value IcmpObject(Ctx& c, const uint8_t* data, const Layers& l) {
+  if (!l.has_icmp) return c.Null();
+  const IcmpInfo& i = l.icmp;
+  ObjectBuilder b = c.New();
+  b.Num(K::type, i.type).Num(K::code, i.code).Bool(K::checksumOk, i.checksum_ok);
+  if (i.has_echo) b.Num(K::id, i.id).Num(K::seq, i.seq); else b.Null(K::id).Null(K::seq);
+  if (i.has_mtu) b.Num(K::nextHopMtu, i.next_hop_mtu); else b.Null(K::nextHopMtu);
+  if (i.has_quoted) {
+    ParsedFrame q;
+    ParseFrame(data + i.quoted_offset, i.quoted_length, c.opts, true, &q);
+    b.Add(K::quoted, FrameObject(c, data + i.quoted_offset, q));
   } else {
-    o.Set("vxlan", env.Null());
+    b.Null(K::quoted);
+  }
+  return b.Build();
+}
+
+napi_value FrameObject(Ctx& c, const uint8_t* data, const ParsedFrame& f) {
+  ObjectBuilder o = c.New();
+  o.Num(K::length, static_cast<double>(f.length));
+  o.Add(K::eth, EthObject(c, f.outer));
+  o.Add(K::ipv4, IpObject(c, f.outer));
+  o.Add(K::udp, UdpObject(c, f.outer));
+  o.Add(K::icmp, IcmpObject(c, data, f.outer));
+  if (f.has_vxlan) {
+    o.Add(K::vxlan, c.New()
+                        .Num(K::flags, f.vxlan.flags)
+                        .Num(K::vni, f.vxlan.vni)
+                        .Bool(K::valid, f.vxlan.valid)
+                        .Build());
+  } else {
+    o.Null(K::vxlan);
   }
   if (f.has_inner) {
-    Napi::Object in = Napi::Object::New(env);
-    in.Set("eth", EthObject(env, f.inner));
-    in.Set("ipv4", IpObject(env, f.inner));
-    in.Set("udp", UdpObject(env, f.inner));
-    in.Set("icmp", IcmpObject(env, data, f.inner, opts));
-    o.Set("inner", in);
+    o.Add(K::inner, c.New()
+                        .Add(K::eth, EthObject(c, f.inner))
+                        .Add(K::ipv4, IpObject(c, f.inner))
+                        .Add(K::udp, UdpObject(c, f.inner))
+                        .Add(K::icmp, IcmpObject(c, data, f.inner))
+                        .Build());
   } else {
-    o.Set("inner", env.Null());
+    o.Null(K::inner);
   }
-  o.Set("payloadOffset", Num(env, static_cast<double>(f.payload_offset)));
-  o.Set("payloadLength", Num(env, static_cast<double>(f.payload_length)));
+  o.Num(K::payloadOffset, static_cast<double>(f.payload_offset));
+  o.Num(K::payloadLength, static_cast<double>(f.payload_length));
   if (f.has_token) {
-    Napi::Object t = Napi::Object::New(env);
-    t.Set("runId", Num(env, f.token.run_id));
-    t.Set("probeId", Num(env, f.token.probe_id));
-    t.Set("seq", Num(env, f.token.seq));
-    o.Set("token", t);
+    o.Add(K::token, c.New()
+                        .Num(K::runId, f.token.run_id)
+                        .Num(K::probeId, f.token.probe_id)
+                        .Num(K::seq, f.token.seq)
+                        .Build());
   } else {
-    o.Set("token", env.Null());
+    o.Null(K::token);
   }
   if (f.has_error) {
-    Napi::Object e = Napi::Object::New(env);
-    e.Set("layer", Napi::String::New(env, f.error.layer));
-    e.Set("offset", Num(env, static_cast<double>(f.error.offset)));
-    e.Set("message", Napi::String::New(env, f.error.message));
-    o.Set("error", e);
+    ObjectBuilder e = c.New();
+    e.Str(K::layer, f.error.layer, std::strlen(f.error.layer));
+    e.Num(K::offset, static_cast<double>(f.error.offset));
+    e.Str(K::message, f.error.message.data(), f.error.message.size());
+    o.Add(K::error, e.Build());
   } else {
-    o.Set("error", env.Null());
+    o.Null(K::error);
   }
-  return o;
+  return o.Build();
 }
 
 Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
@@ -184,7 +189,9 @@ Napi::Object ParseFrameToObject(Napi::Env env, const uint8_t* data, size_t len,
                                 const ParseOptions& opts) {
   ParsedFrame f;
   ParseFrame(data, len, opts, false, &f);
-  return FrameObject(env, data, f, opts);
+  FrameKeys keys(env);
+  Ctx c{env, keys, data, opts};
+  return Napi::Object(env, FrameObject(c, data, f));
 }
 
 void InitFrame(Napi::Env env, Napi::Object exports) {

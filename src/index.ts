@@ -23,3 +23,15 @@ export type {
   Direction,
   TopologyKind,
 } from './lab/types.js';
+export { buildFrame, parseFrame, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export type {
+  FrameSpec, InnerSpec, ParseOptions, ParsedFrame, QuotedPacket, EthHeader, Ipv4Header, UdpHeader,
+  IcmpHeader, VxlanHeader, InnerFrame, ParseError, Layer, UdpChecksumMode,
+} from './wire/frame.js';
+export { encodeToken, decodeToken, stampSeq, TOKEN_LENGTH, TOKEN_SEQ_OFFSET } from './wire/token.js';
+export type { Token } from './wire/token.js';
+export { parseMac, parseIpv4, parsePort, parseVni } from './wire/addr.js';
+export { encodePcap, decodePcap, writePcap, readPcap } from './wire/pcap.js';
+export type { PcapRecord } from './wire/pcap.js';
+export { RoutedSender, IcmpListener } from './wire/routed.js';
+export type { IcmpErrorQuote, IcmpEchoReply } from './wire/routed.js';
