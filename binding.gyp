@@ -7,6 +7,10 @@
         "native/frame.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
+        "native/packet_burst.cc",
+        "native/socket_options.cc",
+        "native/capture_record.cc",
+        "native/ring.cc",
         "native/netlink.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
