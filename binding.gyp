@@ -5,6 +5,9 @@
       "sources": [
         "native/addon.cc",
         "native/frame.cc",
+        "native/frame_parse.cc",
+        "native/frame_build.cc",
+        "native/frame_spec.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
         "native/packet_burst.cc",
