@@ -7,23 +7,14 @@
 #include "frame.h"
 
 namespace vxprobe {
-namespace {
 
-// INTERIM until the codec branch lands ParseFrameToObject: no parsed view.
-Napi::Value ParsedFrameValue(Napi::Env env, const uint8_t* data, size_t len,
-                             const std::vector<uint16_t>& vxlan_ports) {
-  return env.Null();
-}
-
-}  // namespace
-
-Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const std::vector<uint16_t>& vxlan_ports,
+Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions& parse,
                            bool with_raw) {
   Napi::Object rec = Napi::Object::New(env);
   rec.Set("time", Napi::Number::New(env, f.time_ms));
   rec.Set("direction", Napi::String::New(env, f.pkttype == PACKET_OUTGOING ? "out" : "in"));
   rec.Set("length", Napi::Number::New(env, f.wire_len));
-  rec.Set("frame", ParsedFrameValue(env, f.data, f.captured_len, vxlan_ports));
+  rec.Set("frame", ParseFrameToObject(env, f.data, f.captured_len, parse));
   if (with_raw) rec.Set("raw", Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
   if (f.vlan_valid) rec.Set("vlan", Napi::Number::New(env, f.vlan_tci & 0x0fff));
   return rec;

@@ -6,12 +6,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "frame_codec.h"
 #include "ring.h"
 
 namespace vxprobe {
 
 // {time, direction, length, frame, raw?, vlan?}
-Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const std::vector<uint16_t>& vxlan_ports,
+Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions& parse,
                            bool with_raw);
 
 struct TokenHit {

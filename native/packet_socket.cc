@@ -225,7 +225,7 @@ void PacketSocket::Deliver(Napi::Env env, int status) {
         hit_out.push_back(f.pkttype == PACKET_OUTGOING ? 1 : 0);
         return;
       }
-      records.Set(n++, CaptureRecord(env, f, opts_.vxlan_ports, opts_.raw));
+      records.Set(n++, CaptureRecord(env, f, opts_.parse, opts_.raw));
     });
     if (opts_.has_token_run) {
       size_t count = hits.size();

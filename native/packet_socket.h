@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "frame_codec.h"
 #include "ring.h"
 
 namespace vxprobe {
@@ -18,7 +19,7 @@ struct SocketOptions {
   bool capture = true;           // false: a send-only socket, no ring, no filter
   std::vector<uint16_t> ports;   // UDP ports to keep (src or dst); empty = all UDP
   bool icmp = true;              // keep IPv4 ICMP too
-  std::vector<uint16_t> vxlan_ports = {8472, 4789};
+  ParseOptions parse;            // which UDP ports the parser decodes as VXLAN
   bool promiscuous = false;
   uint32_t ring_block_size = 1u << 20;
   uint32_t ring_blocks = 32;

@@ -56,7 +56,14 @@ bool ParseSocketOptions(Napi::Env env, Napi::Value value, SocketOptions* out) {
   out->promiscuous = Flag(env, o, "promiscuous", out->promiscuous);
   out->raw = Flag(env, o, "raw", out->raw);
   if (!o.Get("ports").IsUndefined()) out->ports = PortList(env, o.Get("ports"), "ports");
-  if (!o.Get("vxlanPorts").IsUndefined()) out->vxlan_ports = PortList(env, o.Get("vxlanPorts"), "vxlanPorts");
+  if (!o.Get("vxlanPorts").IsUndefined()) {
+    std::vector<uint16_t> ports = PortList(env, o.Get("vxlanPorts"), "vxlanPorts");
+    if (ports.size() > kMaxVxlanPorts) {
+      throw Napi::RangeError::New(env, "vxlanPorts holds more than " + std::to_string(kMaxVxlanPorts) + " ports");
+    }
+    for (size_t i = 0; i < ports.size(); ++i) out->parse.vxlan_ports[i] = ports[i];
+    out->parse.vxlan_port_count = ports.size();
+  }
   if (!o.Get("ringBlockSize").IsUndefined()) {
     int64_t size = CheckedInteger(env, o.Get("ringBlockSize"), "ringBlockSize", 4096, 64 << 20);
     if (size % 4096 != 0) throw Napi::RangeError::New(env, "ringBlockSize must be a multiple of 4096");

@@ -1,6 +1,6 @@
 // Shape of the addon's packet-socket exports, as native/packet_socket.cc and
 // native/socket_options.cc define them.
-import type { ParsedFrameValue } from './parsed-frame-value.js';
+import type { ParsedFrame } from './frame.js';
 
 /** Options of the native PacketSocket (all optional). */
 export interface NativeSocketOptions {
@@ -10,7 +10,7 @@ export interface NativeSocketOptions {
   ports?: number[];
   /** Keep IPv4 ICMP too. Default true. */
   icmp?: boolean;
-  /** UDP ports the parser decodes as VXLAN. Default [8472, 4789]. */
+  /** UDP destination ports the parser decodes as VXLAN. Default [4789, 8472, 8475]. */
   vxlanPorts?: number[];
   /** Put the interface in promiscuous mode while the socket is open. Default false. */
   promiscuous?: boolean;
@@ -38,7 +38,7 @@ export interface NativeCapturedFrame {
   direction: 'in' | 'out';
   /** Length on the wire (the captured bytes may be fewer, see snapLen). */
   length: number;
-  frame: ParsedFrameValue;
+  frame: ParsedFrame;
   raw?: Buffer;
   /** VLAN id when the NIC stripped an 802.1Q tag into metadata. */
   vlan?: number;
