@@ -20,7 +20,7 @@ struct TokenHit {
   uint32_t seq;
 };
 
-// Looks for a token of run `run_id` ("VXPB", version 1, 3 zero bytes, run id,
+// Looks, in a frame that is IPv4 UDP at the outer level, for a token of run `run_id` ("VXPB", version 1, 3 zero bytes, run id,
 // probe id, seq; big endian) anywhere in the frame. Matching the 12-byte
 // prefix (magic + version + run id) makes a false hit on other traffic
 // practically impossible, and a search avoids depending on the frame's layout.
