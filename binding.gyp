@@ -14,7 +14,11 @@
         "native/socket_options.cc",
         "native/capture_record.cc",
         "native/ring.cc",
-        "native/netlink.cc"
+                "native/netlink.cc",
+        "native/netlink_socket.cc",
+        "native/netlink_util.cc",
+        "native/netlink_query.cc",
+        "native/ethtool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
