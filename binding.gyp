@@ -14,7 +14,7 @@
         "native/socket_options.cc",
         "native/capture_record.cc",
         "native/ring.cc",
-                "native/netlink.cc",
+        "native/netlink.cc",
         "native/netlink_socket.cc",
         "native/netlink_util.cc",
         "native/netlink_query.cc",
