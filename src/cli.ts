@@ -3,6 +3,8 @@
 // errors to one line and an exit code (DESIGN.md §8).
 import { Command, CommanderError } from 'commander';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
+import { registerSend } from './commands/send.js';
+import { registerSniff } from './commands/sniff.js';
 
 export function buildProgram(): Command {
   const program = new Command('vxprobe')
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerSend(program);
+  registerSniff(program);
   return program;
 }
 

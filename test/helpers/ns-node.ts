@@ -25,11 +25,13 @@ export interface Background {
   ready: Promise<void>;
 }
 
-/** Starts `argv` in `ns` in the background; `ready` waits for a marker line on stdout. */
-export function startInNs(ns: string, argv: string[], marker = 'READY'): Background {
+/** Starts `argv` in `ns` in the background; `ready` waits for a marker line (exact, or a RegExp) on stdout or stderr. */
+export function startInNs(ns: string, argv: string[], marker: string | RegExp = 'READY'): Background {
   const child = spawn('ip', ['netns', 'exec', ns, ...argv], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  const seen = (text: string) =>
+    text.split('\n').some((l) => (typeof marker === 'string' ? l === marker : marker.test(l)));
   let markReady: () => void = () => {};
   let failReady: (e: Error) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
@@ -38,11 +40,11 @@ export function startInNs(ns: string, argv: string[], marker = 'READY'): Backgro
   });
   child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
-    if (stdout.split('\n').includes(marker)) markReady();
+    if (seen(stdout)) markReady();
   });
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
-    if (stderr.split('\n').includes(marker)) markReady();
+    if (seen(stderr)) markReady();
   });
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     child.on('close', (code) => {
