@@ -2,13 +2,14 @@
 // carrying a token and the payload text, and sends it --count times.
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { CannotRunError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseIpv4, parseMac, parsePort, parseVni } from '../wire/addr.js';
 import { buildFrame, DEFAULT_VXLAN_PORTS, type FrameSpec } from '../wire/frame.js';
 import { encodeToken } from '../wire/token.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import { burstPlan } from '../wire/burst-plan.js';
 import { resolveNextHop } from '../host/next-hop.js';
+import { RoutedSender } from '../wire/routed.js';
 
 interface SendFlags {
   iface: string;
@@ -39,6 +40,67 @@ function parseCount(text: string): number {
   return n;
 }
 
+interface Checked {
+  flags: SendFlags;
+  dst: string;
+  port: number;
+  vni: number;
+  count: number;
+  src?: string;
+  srcPort: number;
+  innerSrcMac?: string;
+  innerDstMac: string;
+  innerSrcIp?: string;
+  innerDstIp: string;
+}
+
+function describe(c: Checked, spec: FrameSpec): string {
+  return c.flags.plain ? 'UDP' : `VXLAN vni ${c.vni} [${spec.inner!.srcIp} > ${spec.inner!.dstIp} ${c.flags.inner}]`;
+}
+
+function probeSpec(c: Checked, src: string, srcMac: string, runId: number, seq: number): FrameSpec {
+  const spec: FrameSpec = {
+    srcIp: src, dstIp: c.dst, srcPort: c.srcPort, dstPort: c.port,
+    payload: encodeToken({ runId, probeId: 1, seq }, c.flags.payload),
+  };
+  if (!c.flags.plain) {
+    spec.vxlan = { vni: c.vni };
+    spec.inner = {
+      srcMac: c.innerSrcMac ?? srcMac, dstMac: c.innerDstMac,
+      srcIp: c.innerSrcIp ?? src, dstIp: c.innerDstIp, protocol: c.flags.inner,
+    };
+  }
+  return spec;
+}
+
+/** The routed path: whole IPv4 packets through the kernel's routing and netfilter. */
+async function sendRouted(c: Checked): Promise<SendResult> {
+  const hop = c.src === undefined ? await resolveNextHop(c.dst, { iface: c.flags.iface }) : undefined;
+  const src = c.src ?? hop!.srcIp;
+  // The inner source MAC defaults to the interface's, as on the wire path.
+  const sock = PacketSocket.open(c.flags.iface, { capture: false });
+  const ifMac = sock.mac;
+  sock.close();
+  const sender = RoutedSender.open();
+  const runId = randomBytes(4).readUInt32BE();
+  let spec: FrameSpec | undefined;
+  let bytes = 0;
+  try {
+    for (let seq = 0; seq < c.count; seq++) {
+      spec = { ...probeSpec(c, src, ifMac, runId, seq), layer: 'ipv4' };
+      const packet = buildFrame(spec);
+      bytes = packet.length;
+      await sender.send(packet);
+    }
+  } finally {
+    sender.close();
+  }
+  const line =
+    `sent ${c.count} ${describe(c, spec!)} ${src}:${c.srcPort} > ${c.dst}:${c.port} via routed ` +
+    `(${bytes} bytes, run ${runId.toString(16).padStart(8, '0')})`;
+  return { sent: c.count, runId, line };
+}
+
 export interface SendResult {
   sent: number;
   runId: number;
@@ -58,8 +120,11 @@ export async function runSend(flags: SendFlags): Promise<SendResult> {
   const innerDstMac = flags.innerDstMac === undefined ? 'ff:ff:ff:ff:ff:ff' : parseMac(flags.innerDstMac);
   const innerSrcIp = flags.innerSrcIp === undefined ? undefined : parseIpv4(flags.innerSrcIp);
   const innerDstIp = flags.innerDstIp === undefined ? dst : parseIpv4(flags.innerDstIp);
+  if (flags.path === 'routed' && dstMac !== undefined) {
+    throw new UsageError('--dst-mac applies to --path wire only (the kernel picks the next hop on the routed path)');
+  }
   if (flags.path === 'routed') {
-    throw new CannotRunError('--path routed is not available in this build yet; use --path wire');
+    return sendRouted({ flags, dst, port, vni, count, src, srcPort, innerSrcMac, innerDstMac, innerSrcIp, innerDstIp });
   }
 
   const sock = PacketSocket.open(flags.iface, { capture: false });
@@ -70,17 +135,8 @@ export async function runSend(flags: SendFlags): Promise<SendResult> {
       dstMac ??= hop.nextHopMac;
     }
     const runId = randomBytes(4).readUInt32BE();
-    const payload = encodeToken({ runId, probeId: 1, seq: 0 }, flags.payload);
-    const spec: FrameSpec = {
-      srcMac: sock.mac, dstMac, srcIp: src, dstIp: dst, srcPort, dstPort: port, payload,
-    };
-    if (!flags.plain) {
-      spec.vxlan = { vni };
-      spec.inner = {
-        srcMac: innerSrcMac ?? sock.mac, dstMac: innerDstMac,
-        srcIp: innerSrcIp ?? src, dstIp: innerDstIp, protocol: flags.inner,
-      };
-    }
+    const checked: Checked = { flags, dst, port, vni, count, src, srcPort, innerSrcMac, innerDstMac, innerSrcIp, innerDstIp };
+    const spec: FrameSpec = { ...probeSpec(checked, src, sock.mac, runId, 0), srcMac: sock.mac, dstMac };
     const frame = buildFrame(spec);
     // Decode the frame as VXLAN on our port whatever it is.
     const plan = burstPlan(frame, { vxlanPorts: [...new Set([port, ...DEFAULT_VXLAN_PORTS])] });
@@ -91,9 +147,7 @@ export async function runSend(flags: SendFlags): Promise<SendResult> {
     } else {
       sent = sock.sendBurst(frame, count, plan.seqOffset, plan.checksum);
     }
-    const what = flags.plain
-      ? 'UDP'
-      : `VXLAN vni ${vni} [${spec.inner!.srcIp} > ${spec.inner!.dstIp} ${flags.inner}]`;
+    const what = describe(checked, spec);
     const line =
       `sent ${sent} ${what} ${src}:${srcPort} > ${dst}:${port} on ${sock.ifname} via wire ` +
       `(next hop ${dstMac}, ${frame.length} bytes, run ${runId.toString(16).padStart(8, '0')})`;

@@ -67,6 +67,25 @@ describeRoot('vxprobe send / sniff between two namespaces', () => {
     expect(lines[0]).toMatch(/ttl 64 udp csum ok token [0-9a-f]{8}\/1\/0 len \d+$/);
   });
 
+  it('--path routed goes through the kernel (which fills in the next hop) and arrives alike', async () => {
+    const sniff = startInNs(net.b.name, [BIN, 'sniff', '--iface', 'eth0', '--port', '8472', '--count', '2', '--json', '--no-icmp'], SNIFFING);
+    await sniff.ready;
+    const sent = vxprobeIn(net.a.name, ['send', '--iface', 'eth0', '--dst', net.bIp, '--port', '8472', '--vni', '3', '--count', '2', '--path', 'routed']);
+    expect(sent.status, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(new RegExp(`^sent 2 VXLAN vni 3 .* > ${net.bIp}:8472 via routed`));
+    const out = await sniff.done;
+    expect(out.code, out.stderr).toBe(0);
+    const recs = jsonLines(out.stdout) as SniffRecord[];
+    expect(recs.map((r) => r.token?.seq)).toEqual([0, 1]);
+    for (const r of recs) {
+      expect(r).toMatchObject({ src: net.aIp, dst: net.bIp, srcMac: net.aMac, dstMac: net.bMac, ipChecksum: 'ok', udpChecksum: 'ok', vxlan: { vni: 3 } });
+      expect(r.inner).toMatchObject({ srcMac: net.aMac, src: net.aIp, dst: net.bIp, proto: 'icmp', checksum: 'ok' });
+    }
+    const both = vxprobeIn(net.a.name, ['send', '--iface', 'eth0', '--dst', net.bIp, '--port', '8472', '--path', 'routed', '--dst-mac', net.bMac]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--dst-mac applies to --path wire only/);
+  });
+
   it('Ctrl-C stops sniff cleanly with a summary on stderr', async () => {
     const sniff = startInNs(net.b.name, [BIN, 'sniff', '--iface', 'eth0'], SNIFFING);
     await sniff.ready;
