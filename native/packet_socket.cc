@@ -171,7 +171,7 @@ Napi::Value PacketSocket::Start(const Napi::CallbackInfo& info) {
   }
   // While capturing, the socket stays alive even if JS drops every reference.
   if (!referenced_) {
-    Ref();
+    napi_reference_ref(env, static_cast<napi_ref>(*this), nullptr);
     referenced_ = true;
   }
   return env.Undefined();
@@ -193,7 +193,9 @@ void PacketSocket::StopPolling() {
   }
   if (referenced_) {
     referenced_ = false;
-    Unref();
+    // Not Unref(): it throws when the environment is being torn down, and
+    // this also runs from the cleanup hook and the destructor.
+    napi_reference_unref(Env(), static_cast<napi_ref>(*this), nullptr);
   }
 }
 
@@ -202,8 +204,15 @@ void PacketSocket::OnPoll(uv_poll_t* handle, int status, int events) {
   if (!ph->owner) return;
   PacketSocket* self = ph->owner;
   Napi::Env env = self->Env();
-  Napi::HandleScope scope(env);
-  self->Deliver(env, status);
+  // No C++ exception may unwind into libuv. Building the batch fails only
+  // when JS can no longer run (the environment is being torn down, e.g. a
+  // terminated worker): then capture just stops.
+  try {
+    Napi::HandleScope scope(env);
+    self->Deliver(env, status);
+  } catch (const Napi::Error&) {
+    self->StopPolling();
+  }
 }
 
 void PacketSocket::Deliver(Napi::Env env, int status) {

@@ -129,13 +129,20 @@ describeRoot('PacketSocket on a veth pair', () => {
     expect(CannotRunError).toBeDefined();
   });
 
-  it('close is idempotent, stats survive it, and unclosed sockets do not leak fds', () => {
+  it('close is idempotent, stats survive it, unclosed sockets do not leak fds (GC, worker teardown)', () => {
     const out = spawnSync('ip', ['netns', 'exec', net.a.name, 'node', '--expose-gc', '--import', 'tsx',
       'test/lab/scripts/lifetime.ts', 'eth0'], { encoding: 'utf8', cwd: REPO });
     expect(out.status, out.stderr).toBe(0);
-    const r = JSON.parse(out.stdout) as { before: number; open: number; after: number; statsAfterClose: unknown };
+    const [r, w] = out.stdout.trim().split('\n').map((l) => JSON.parse(l)) as [
+      { before: number; open: number; after: number; statsAfterClose: unknown },
+      { beforeWorker: number; inWorker: number; afterWorker: number },
+    ];
     expect(r.open).toBeGreaterThan(r.before + 100);
     expect(r.after).toBe(r.before);
     expect(r.statsAfterClose).toEqual({ received: 0, dropped: 0, freezes: 0 });
+    // A terminated worker's sockets are closed by its environment's cleanup.
+    expect(w.inWorker).toBeGreaterThanOrEqual(w.beforeWorker + 40);
+    expect(w.afterWorker).toBeLessThanOrEqual(w.beforeWorker + 2); // the worker's own loop fds may linger briefly
+
   });
 });
