@@ -23,11 +23,13 @@ export interface Background {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Resolves when the process printed a line equal to `marker`. */
   ready: Promise<void>;
+  /** Closes the child's stdin (the capture scripts stop on it), after `settleMs`. */
+  stop(settleMs?: number): Promise<void>;
 }
 
 /** Starts `argv` in `ns` in the background; `ready` waits for a marker line (exact, or a RegExp) on stdout or stderr. */
 export function startInNs(ns: string, argv: string[], marker: string | RegExp = 'READY'): Background {
-  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const seen = (text: string) =>
@@ -52,7 +54,11 @@ export function startInNs(ns: string, argv: string[], marker: string | RegExp = 
       resolve({ code, stdout, stderr });
     });
   });
-  return { child, done, ready };
+  const stop = async (settleMs = 300) => {
+    await new Promise((r) => setTimeout(r, settleMs));
+    child.stdin!.end();
+  };
+  return { child, done, ready, stop };
 }
 
 export function tsxArgv(script: string, args: string[]): string[] {

@@ -40,7 +40,7 @@ describeRoot('kernel VXLAN device as the peer', () => {
     expect(ss.stdout).toMatch(/:8472/);
 
     const opts = JSON.stringify({ ports: [8472], icmp: false });
-    const until = JSON.stringify({ durationMs: 2500 });
+    const until = JSON.stringify({ durationMs: 30_000 });
     const onA = startInNs(net.a.name, tsxArgv('test/lab/scripts/capture.ts', ['eth0', opts, until]));
     const onB = startInNs(net.b.name, tsxArgv('test/lab/scripts/capture.ts', ['eth0', opts, until]));
     await Promise.all([onA.ready, onB.ready]);
@@ -54,6 +54,7 @@ describeRoot('kernel VXLAN device as the peer', () => {
       payload: encodeToken({ runId: RUN_ID, probeId: 1, seq: 7 }, 'kernel peer').toString('hex'),
     };
     runInNs(net.a.name, 'test/lab/scripts/send.ts', ['eth0', JSON.stringify([{ spec, count: 3 }])]);
+    await Promise.all([onA.stop(500), onB.stop(500)]);
     const [a, b] = await Promise.all([onA.done, onB.done]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);

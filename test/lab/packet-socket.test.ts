@@ -29,10 +29,11 @@ describeRoot('PacketSocket on a veth pair', () => {
     payload: encodeToken({ runId: 77, probeId, seq: 0 }, 'filter').toString('hex'), ...extra,
   });
 
-  async function captureWhile(opts: object, send: unknown[], durationMs = 1500) {
-    const cap = startInNs(net.b.name, tsxArgv('test/lab/scripts/capture.ts', ['eth0', JSON.stringify(opts), JSON.stringify({ durationMs })]));
+  async function captureWhile(opts: object, send: unknown[]) {
+    const cap = startInNs(net.b.name, tsxArgv('test/lab/scripts/capture.ts', ['eth0', JSON.stringify(opts), JSON.stringify({ durationMs: 30_000 })]));
     await cap.ready;
     runInNs(net.a.name, 'test/lab/scripts/send.ts', ['eth0', JSON.stringify(send)]);
+    await cap.stop();
     const out = await cap.done;
     expect(out.code, out.stderr).toBe(0);
     const lines = jsonLines(out.stdout);
@@ -79,7 +80,7 @@ describeRoot('PacketSocket on a veth pair', () => {
       count: 500,
       burst: { seqOffset, checksum: { offset: icmpStart + 2, start: icmpStart, udp: false } },
     }];
-    const captured = await captureWhile({ ports: [8472] }, send, 2000);
+    const captured = await captureWhile({ ports: [8472] }, send);
     expect(captured.stats.stats.dropped).toBe(0);
     // B's kernel answers each with ICMP port unreachable (outgoing); keep our frames.
     const recs = captured.recs.filter((r) => r.direction === 'in');
@@ -109,9 +110,10 @@ describeRoot('PacketSocket on a veth pair', () => {
   });
 
   it('sees its own host sending (direction out) on the sender side', async () => {
-    const cap = startInNs(net.a.name, tsxArgv('test/lab/scripts/capture.ts', ['eth0', JSON.stringify({ ports: [8472] }), JSON.stringify({ durationMs: 1200 })]));
+    const cap = startInNs(net.a.name, tsxArgv('test/lab/scripts/capture.ts', ['eth0', JSON.stringify({ ports: [8472] }), JSON.stringify({ durationMs: 30_000 })]));
     await cap.ready;
     runInNs(net.a.name, 'test/lab/scripts/send.ts', ['eth0', JSON.stringify([{ spec: udp(8472, 6), count: 3 }])]);
+    await cap.stop();
     const out = await cap.done;
     const recs = jsonLines(out.stdout).slice(0, -1) as Rec[];
     // B answers each with ICMP port unreachable: those come in.
