@@ -27,11 +27,11 @@ sock.onFrames((batch) => {
   last = Date.now();
 });
 process.stdout.write('READY\n');
-// Stop once nothing arrived for IDLE ms after the first frame (or 20 s).
+// Stop once nothing arrived for IDLE ms after the first frame (or 60 s).
 const started = Date.now();
 const timer = setInterval(() => {
   const idle = Date.now() - last;
-  if ((frames > 0 && idle > Number(idleText)) || Date.now() - started > 20_000) {
+  if ((frames > 0 && idle > Number(idleText)) || Date.now() - started > 60_000) {
     clearInterval(timer);
     const stats = sock.stats();
     sock.close();
