@@ -25,7 +25,7 @@ struct Label {
 }  // namespace
 
 std::vector<sock_filter> BuildUdpPortFilter(const std::vector<uint16_t>& ports, bool icmp,
-                                           uint32_t snap_len) {
+                                            uint32_t snap_len) {
   enum Target { kIpv4Tagged, kIpv4Untagged, kIpBody, kAcceptT, kDrop, kTargets };
   std::vector<sock_filter> p;
   std::vector<Label> fixups;

@@ -19,7 +19,7 @@ constexpr size_t kMaxFilterPorts = 100;
 // header and are dropped. Accepted frames are cut to `snap_len` bytes (the
 // filter's return value is how the kernel truncates a capture).
 std::vector<sock_filter> BuildUdpPortFilter(const std::vector<uint16_t>& ports, bool icmp,
-                                           uint32_t snap_len);
+                                            uint32_t snap_len);
 
 // A program that drops everything: attached before the socket is bound so no
 // frame slips in unfiltered.

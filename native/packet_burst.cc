@@ -30,7 +30,8 @@ void WriteBe32(uint8_t* p, uint32_t v) {
 // half of its 16-bit word).
 uint32_t Contribution(const uint8_t* bytes, size_t at, size_t start) {
   uint32_t sum = 0;
-  for (size_t k = 0; k < 4; ++k) sum += ((at + k - start) % 2 == 0) ? uint32_t{bytes[k]} << 8 : bytes[k];
+  for (size_t k = 0; k < 4; ++k)
+    sum += ((at + k - start) % 2 == 0) ? uint32_t{bytes[k]} << 8 : bytes[k];
   return sum;
 }
 
@@ -63,16 +64,20 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
   bool stamp = !info[2].IsUndefined();
   size_t seq_offset = 0;
   if (stamp) {
-    seq_offset = static_cast<size_t>(CheckedInteger(env, info[2], "seqOffset", 0, static_cast<int64_t>(len) - 4));
+    seq_offset = static_cast<size_t>(
+        CheckedInteger(env, info[2], "seqOffset", 0, static_cast<int64_t>(len) - 4));
   }
   ChecksumFix fix;
   if (!info[3].IsUndefined()) {
     if (!stamp) throw Napi::TypeError::New(env, "checksum needs seqOffset");
-    if (!info[3].IsObject()) throw Napi::TypeError::New(env, "checksum must be {offset, start, udp}");
+    if (!info[3].IsObject())
+      throw Napi::TypeError::New(env, "checksum must be {offset, start, udp}");
     Napi::Object o = info[3].As<Napi::Object>();
     fix.enabled = true;
-    fix.offset = static_cast<size_t>(CheckedInteger(env, o.Get("offset"), "checksum.offset", 0, static_cast<int64_t>(len) - 2));
-    fix.start = static_cast<size_t>(CheckedInteger(env, o.Get("start"), "checksum.start", 0, static_cast<int64_t>(seq_offset)));
+    fix.offset = static_cast<size_t>(
+        CheckedInteger(env, o.Get("offset"), "checksum.offset", 0, static_cast<int64_t>(len) - 2));
+    fix.start = static_cast<size_t>(
+        CheckedInteger(env, o.Get("start"), "checksum.start", 0, static_cast<int64_t>(seq_offset)));
     fix.udp = o.Get("udp").ToBoolean().Value();
     if (fix.offset + 2 > seq_offset && fix.offset < seq_offset + 4) {
       throw Napi::RangeError::New(env, "checksum.offset overlaps the sequence number");
@@ -82,7 +87,8 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
   const uint8_t* src = frame.Data();
   const uint32_t base_seq = stamp ? ReadBe32(src + seq_offset) : 0;
   const uint32_t base_contrib = stamp ? Contribution(src + seq_offset, seq_offset, fix.start) : 0;
-  const uint16_t base_csum = fix.enabled ? static_cast<uint16_t>((src[fix.offset] << 8) | src[fix.offset + 1]) : 0;
+  const uint16_t base_csum =
+      fix.enabled ? static_cast<uint16_t>((src[fix.offset] << 8) | src[fix.offset + 1]) : 0;
   const bool fix_csum = fix.enabled && !(fix.udp && base_csum == 0);
 
   std::vector<uint8_t> copies(kBatch * len);
@@ -103,7 +109,8 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
       uint8_t* f = &copies[i * len];
       WriteBe32(f + seq_offset, base_seq + static_cast<uint32_t>(sent + static_cast<int64_t>(i)));
       if (!fix_csum) continue;
-      uint32_t sum = static_cast<uint16_t>(~base_csum) + static_cast<uint16_t>(~Fold(base_contrib)) +
+      uint32_t sum = static_cast<uint16_t>(~base_csum) +
+                     static_cast<uint16_t>(~Fold(base_contrib)) +
                      Fold(Contribution(f + seq_offset, seq_offset, fix.start));
       uint16_t csum = static_cast<uint16_t>(~Fold(sum));
       if (fix.udp && csum == 0) csum = 0xffff;
@@ -123,7 +130,8 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
           continue;
         }
         Napi::Error e = SystemError(env, err, "sendmmsg", ifname_);
-        e.Set("sent", Napi::Number::New(env, static_cast<double>(sent + static_cast<int64_t>(done))));
+        e.Set("sent",
+              Napi::Number::New(env, static_cast<double>(sent + static_cast<int64_t>(done))));
         throw e;
       }
       done += static_cast<size_t>(n);

@@ -118,7 +118,8 @@ void PacketSocket::OpenReceiver(Napi::Env env) {
   rx_fd_ = UniqueFd(socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!rx_fd_.valid()) throw SystemError(env, errno, "socket", "AF_PACKET on " + ifname_);
   std::vector<sock_filter> prog = BuildUdpPortFilter(opts_.ports, opts_.icmp, opts_.snap_len);
-  if (int err = AttachFilter(rx_fd_.get(), prog)) throw SystemError(env, err, "setsockopt(SO_ATTACH_FILTER)");
+  if (int err = AttachFilter(rx_fd_.get(), prog))
+    throw SystemError(env, err, "setsockopt(SO_ATTACH_FILTER)");
   int rcvbuf = 8 << 20;
   setsockopt(rx_fd_.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   const char* failed = "";
@@ -126,7 +127,8 @@ void PacketSocket::OpenReceiver(Napi::Env env) {
                           &failed)) {
     throw SystemError(env, err, failed, "capture ring on " + ifname_);
   }
-  if (int err = BindTo(rx_fd_.get(), ifindex_, ETH_P_ALL)) throw SystemError(env, err, "bind", ifname_);
+  if (int err = BindTo(rx_fd_.get(), ifindex_, ETH_P_ALL))
+    throw SystemError(env, err, "bind", ifname_);
   if (opts_.promiscuous) {
     packet_mreq mreq = {};
     mreq.mr_ifindex = ifindex_;
@@ -142,7 +144,8 @@ Napi::Value PacketSocket::Send(const Napi::CallbackInfo& info) {
   if (closed_) throw SystemError(env, EBADF, "send", "socket is closed");
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
   auto frame = info[0].As<Napi::Buffer<uint8_t>>();
-  if (frame.Length() < ETH_HLEN) throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
+  if (frame.Length() < ETH_HLEN)
+    throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
   ssize_t n = ::send(tx_fd_.get(), frame.Data(), frame.Length(), 0);
   if (n < 0) throw SystemError(env, errno, "send", ifname_);
   return env.Undefined();
@@ -154,7 +157,8 @@ Napi::Value PacketSocket::Start(const Napi::CallbackInfo& info) {
   if (!opts_.capture) throw Napi::Error::New(env, "socket was opened with capture: false");
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "onBatch must be a function");
   on_batch_ = Napi::Persistent(info[0].As<Napi::Function>());
-  if (!async_context_) async_context_ = std::make_unique<Napi::AsyncContext>(env, "vxprobe:PacketSocket");
+  if (!async_context_)
+    async_context_ = std::make_unique<Napi::AsyncContext>(env, "vxprobe:PacketSocket");
   if (!poll_) {
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");

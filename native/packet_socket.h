@@ -16,17 +16,17 @@
 namespace vxprobe {
 
 struct SocketOptions {
-  bool capture = true;           // false: a send-only socket, no ring, no filter
-  std::vector<uint16_t> ports;   // UDP ports to keep (src or dst); empty = all UDP
-  bool icmp = true;              // keep IPv4 ICMP too
-  ParseOptions parse;            // which UDP ports the parser decodes as VXLAN
+  bool capture = true;          // false: a send-only socket, no ring, no filter
+  std::vector<uint16_t> ports;  // UDP ports to keep (src or dst); empty = all UDP
+  bool icmp = true;             // keep IPv4 ICMP too
+  ParseOptions parse;           // which UDP ports the parser decodes as VXLAN
   bool promiscuous = false;
   uint32_t ring_block_size = 1u << 20;
   uint32_t ring_blocks = 32;
   uint32_t snap_len = 65535;
   uint32_t retire_ms = 8;
-  bool raw = false;              // attach each frame's bytes to its record
-  bool has_token_run = false;    // count tokens of one run natively (fast path)
+  bool raw = false;            // attach each frame's bytes to its record
+  bool has_token_run = false;  // count tokens of one run natively (fast path)
   uint32_t token_run_id = 0;
 };
 

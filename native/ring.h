@@ -63,7 +63,7 @@ size_t RxRing::Drain(size_t max_blocks, Visit&& visit) {
     if (!(status & TP_STATUS_USER)) break;
     uint32_t count = block->hdr.bh1.num_pkts;
     auto* hdr = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) +
-                                                 block->hdr.bh1.offset_to_first_pkt);
+                                                block->hdr.bh1.offset_to_first_pkt);
     for (uint32_t i = 0; i < count; ++i) {
       const auto* ll = reinterpret_cast<const sockaddr_ll*>(reinterpret_cast<const uint8_t*>(hdr) +
                                                             TPACKET_ALIGN(sizeof(tpacket3_hdr)));

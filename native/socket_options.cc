@@ -21,11 +21,12 @@ int64_t CheckedInteger(Napi::Env env, Napi::Value v, const char* name, int64_t m
 namespace {
 
 std::vector<uint16_t> PortList(Napi::Env env, Napi::Value v, const char* name) {
-  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(name) + " must be an array of ports");
+  if (!v.IsArray())
+    throw Napi::TypeError::New(env, std::string(name) + " must be an array of ports");
   auto arr = v.As<Napi::Array>();
   if (arr.Length() > kMaxFilterPorts) {
-    throw Napi::RangeError::New(env, std::string(name) + " holds more than " +
-                                         std::to_string(kMaxFilterPorts) + " ports");
+    throw Napi::RangeError::New(
+        env, std::string(name) + " holds more than " + std::to_string(kMaxFilterPorts) + " ports");
   }
   std::vector<uint16_t> ports;
   for (uint32_t i = 0; i < arr.Length(); ++i) {
@@ -59,28 +60,34 @@ bool ParseSocketOptions(Napi::Env env, Napi::Value value, SocketOptions* out) {
   if (!o.Get("vxlanPorts").IsUndefined()) {
     std::vector<uint16_t> ports = PortList(env, o.Get("vxlanPorts"), "vxlanPorts");
     if (ports.size() > kMaxVxlanPorts) {
-      throw Napi::RangeError::New(env, "vxlanPorts holds more than " + std::to_string(kMaxVxlanPorts) + " ports");
+      throw Napi::RangeError::New(
+          env, "vxlanPorts holds more than " + std::to_string(kMaxVxlanPorts) + " ports");
     }
     for (size_t i = 0; i < ports.size(); ++i) out->parse.vxlan_ports[i] = ports[i];
     out->parse.vxlan_port_count = ports.size();
   }
   if (!o.Get("ringBlockSize").IsUndefined()) {
     int64_t size = CheckedInteger(env, o.Get("ringBlockSize"), "ringBlockSize", 4096, 64 << 20);
-    if (size % 4096 != 0) throw Napi::RangeError::New(env, "ringBlockSize must be a multiple of 4096");
+    if (size % 4096 != 0)
+      throw Napi::RangeError::New(env, "ringBlockSize must be a multiple of 4096");
     out->ring_block_size = static_cast<uint32_t>(size);
   }
   if (!o.Get("ringBlocks").IsUndefined()) {
-    out->ring_blocks = static_cast<uint32_t>(CheckedInteger(env, o.Get("ringBlocks"), "ringBlocks", 2, 4096));
+    out->ring_blocks =
+        static_cast<uint32_t>(CheckedInteger(env, o.Get("ringBlocks"), "ringBlocks", 2, 4096));
   }
   if (!o.Get("snapLen").IsUndefined()) {
-    out->snap_len = static_cast<uint32_t>(CheckedInteger(env, o.Get("snapLen"), "snapLen", 64, 262144));
+    out->snap_len =
+        static_cast<uint32_t>(CheckedInteger(env, o.Get("snapLen"), "snapLen", 64, 262144));
   }
   if (!o.Get("retireMs").IsUndefined()) {
-    out->retire_ms = static_cast<uint32_t>(CheckedInteger(env, o.Get("retireMs"), "retireMs", 1, 1000));
+    out->retire_ms =
+        static_cast<uint32_t>(CheckedInteger(env, o.Get("retireMs"), "retireMs", 1, 1000));
   }
   if (!o.Get("tokenRunId").IsUndefined()) {
     out->has_token_run = true;
-    out->token_run_id = static_cast<uint32_t>(CheckedInteger(env, o.Get("tokenRunId"), "tokenRunId", 0, 0xffffffffLL));
+    out->token_run_id = static_cast<uint32_t>(
+        CheckedInteger(env, o.Get("tokenRunId"), "tokenRunId", 0, 0xffffffffLL));
   }
   return true;
 }
