@@ -4,6 +4,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
+import { registerSend } from './commands/send.js';
+import { registerSniff } from './commands/sniff.js';
 
 export function buildProgram(): Command {
   const program = new Command('vxprobe')
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerLabCommand(program);
+  registerSend(program);
+  registerSniff(program);
   return program;
 }
 

@@ -35,3 +35,7 @@ export { encodePcap, decodePcap, writePcap, readPcap } from './wire/pcap.js';
 export type { PcapRecord } from './wire/pcap.js';
 export { RoutedSender, IcmpListener } from './wire/routed.js';
 export type { IcmpErrorQuote, IcmpEchoReply } from './wire/routed.js';
+export { PacketSocket, socketError } from './wire/packet-socket.js';
+export type { SniffOptions, CapturedFrame, TokenHits, SocketStats, BurstChecksum } from './wire/packet-socket.js';
+export { burstPlan, type BurstPlan } from './wire/burst-plan.js';
+export { toSniffRecord, formatSniffLine, type SniffRecord } from './commands/sniff-format.js';
