@@ -2,6 +2,11 @@
 // was started in (`ip netns exec NS tsx host-run.ts FN ARGS_JSON`) and prints
 // {"ok": result} or {"error": {name, message, code}} as one JSON line, so lab
 // tests in the root namespace can read another namespace's view.
+import { collectHostFacts } from '../../../src/host/facts.js';
+import { readFirewall } from '../../../src/host/firewall.js';
+import { readOffloads } from '../../../src/host/offloads.js';
+import { readPortOwners } from '../../../src/host/ports.js';
+import { readSysctls } from '../../../src/host/sysctl.js';
 import { resolveNextHop } from '../../../src/host/next-hop.js';
 import {
   readAddrs,
@@ -15,6 +20,11 @@ import {
 type Fn = (...args: never[]) => unknown;
 const functions: Record<string, Fn> = {
   resolveNextHop,
+  collectHostFacts,
+  readFirewall,
+  readOffloads,
+  readPortOwners,
+  readSysctls,
   readLinks,
   readAddrs,
   readRoutes,
