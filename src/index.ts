@@ -39,3 +39,6 @@ export { PacketSocket, socketError } from './wire/packet-socket.js';
 export type { SniffOptions, CapturedFrame, TokenHits, SocketStats, BurstChecksum } from './wire/packet-socket.js';
 export { burstPlan, type BurstPlan } from './wire/burst-plan.js';
 export { toSniffRecord, formatSniffLine, type SniffRecord } from './commands/sniff-format.js';
+export { collectHostFacts, type CollectOptions } from './host/facts.js';
+export { resolveNextHop, type NextHop, type NextHopOptions } from './host/next-hop.js';
+export type * from './host/types.js';
