@@ -169,7 +169,11 @@ class Parser {
     }
     size_t udp_end = off + (u.length < avail ? u.length : avail);
     off += 8;
-    if (!inner && opts_.IsVxlanPort(u.dst_port)) return Vxlan(off, udp_end);
+    // A plain-UDP probe to a VXLAN port starts with our token, not a VXLAN
+    // header: decode it as the payload it is, so the probe is recognised.
+    if (!inner && opts_.IsVxlanPort(u.dst_port) && !StartsWithToken(off, udp_end)) {
+      return Vxlan(off, udp_end);
+    }
     Payload(off, udp_end);
   }
 
@@ -198,6 +202,10 @@ class Parser {
     }
     out_->payload_offset = off + 8;
     out_->payload_length = end - off - 8;
+  }
+
+  bool StartsWithToken(size_t off, size_t end) const {
+    return end - off >= kTokenLength && std::memcmp(d_ + off, kTokenMagic, 4) == 0 && d_[off + 4] == 1;
   }
 
   void Vxlan(size_t off, size_t end) {

@@ -6,6 +6,7 @@ import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
 import { registerSend } from './commands/send.js';
 import { registerSniff } from './commands/sniff.js';
+import { registerPair } from './commands/pair.js';
 
 export function buildProgram(): Command {
   const program = new Command('vxprobe')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerLabCommand(program);
   registerSend(program);
   registerSniff(program);
+  registerPair(program);
   return program;
 }
 

@@ -66,6 +66,7 @@ export function inputRulesFor(facts: HostFacts, port: number): FirewallRule[] {
     (r) =>
       (r.verdict === 'drop' || r.verdict === 'reject') &&
       (r.hook === 'input' || r.hook === 'prerouting') &&
+      (r.l4proto === null || r.l4proto === 'udp') &&
       (r.udpDports.length === 0 ? !NARROWING.test(r.text) || /udp/.test(r.text) : r.udpDports.includes(port)),
   );
 }

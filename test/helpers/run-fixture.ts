@@ -19,7 +19,7 @@ export function nodeFacts(self: NodeSpec, peer: NodeSpec): HostFacts {
   const links: LinkInfo[] = [nic];
   const facts: HostFacts = {
     hostname: self.name,
-    nic: { name: 'eth0', ifindex: 2, mac: nic.mac, mtu: nic.mtu, addresses: [self.ip] },
+    nic: { name: 'eth0', ifindex: 2, mac: nic.mac, mtu: nic.mtu, addresses: [self.ip], chosenBy: 'argument' },
     links,
     addresses: [{ ifindex: 2, ifname: 'eth0', family: 4, address: self.ip, prefixLen: 24 }],
     routes: [],

@@ -98,7 +98,7 @@ describe('classify', () => {
 
   it('receiving host firewall: host-drop towards that host, naming the rule', () => {
     const rx = b();
-    rx.firewall.rules.push({ backend: 'nftables', table: 'inet filter', chain: 'input', hook: 'input', verdict: 'drop', udpDports: [8472], text: 'udp dport 8472 drop', packets: 12 });
+    rx.firewall.rules.push({ backend: 'nftables', table: 'inet filter', chain: 'input', hook: 'input', verdict: 'drop', l4proto: 'udp', udpDports: [8472], text: 'udp dport 8472 drop', packets: 12 });
     const rs = classify(simulate(a(), rx, { noReply: (p) => p.direction === 'forward' }));
     const r = find(rs, 8472, 'forward');
     expect(r.verdict).toBe('host-drop');
@@ -135,7 +135,7 @@ describe('classify: the receiving host', () => {
 
   it('a FORWARD reject to the pod network is host-drop, a narrow unrelated one is not', () => {
     const rx = nodeFacts(B, A);
-    const rule = { backend: 'iptables' as const, table: 'filter', chain: 'FORWARD', hook: 'forward', verdict: 'reject' as const, udpDports: [], text: '-A FORWARD -d 10.244.0.0/16 -j REJECT --reject-with icmp-host-prohibited', packets: 3 };
+    const rule = { backend: 'iptables' as const, table: 'filter', chain: 'FORWARD', hook: 'forward', verdict: 'reject' as const, l4proto: null, udpDports: [], text: '-A FORWARD -d 10.244.0.0/16 -j REJECT --reject-with icmp-host-prohibited', packets: 3 };
     rx.firewall.rules.push({ ...rule, text: '-A FORWARD -d 172.30.0.0/16 -j REJECT' });
     expect(find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward').verdict).toBe('ok');
     rx.firewall.rules.push(rule);
