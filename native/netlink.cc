@@ -62,6 +62,9 @@ Napi::Object VxlanInfo(Napi::Env env, KeyCache& key, const rtattr* data) {
   r.Set(0u, ntohs(range.low));
   r.Set(1u, ntohs(range.high));
   o.Set(key("srcPortRange"), r);
+  // Metadata mode (OVS, Cilium): one socket for every VNI, no VNI of its own.
+  o.Set(key("external"),
+        Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_COLLECT_METADATA)) != 0));
   return o;
 }
 

@@ -75,8 +75,11 @@ export function compareVtepTables(ctx: MappingContext): MappingProblem[] {
     });
     return problems;
   }
-  const receiverAddrs = new Set(ctx.receiver.addresses.map((a) => a.address));
-  receiverAddrs.add(ctx.receiverIp);
+  // Where the receiver's VTEP really listens: the probed address, or the local
+  // address its device is bound to. Another address of the receiver (Vagrant's
+  // NAT 10.0.2.15 on eth0, a public NAT IP) is no substitute: peers can't reach it.
+  const reachable = new Set([ctx.receiverIp]);
+  if (rx.device.vxlan?.local) reachable.add(rx.device.vxlan.local);
 
   const routes = ctx.sender.routes.filter((rt) => rt.gateway === rx.vtepIp);
   if (routes.length === 0) {
@@ -122,11 +125,13 @@ export function compareVtepTables(ctx: MappingContext): MappingProblem[] {
       fix: `bridge fdb replace ${rx.mac} dev ${dev} dst ${ctx.receiverIp} self permanent`,
       data: { mac: rx.mac, expectedDst: ctx.receiverIp },
     });
-  } else if (!fdb.some((f) => f.dst !== null && receiverAddrs.has(f.dst))) {
+  } else if (!fdb.some((f) => f.dst !== null && reachable.has(f.dst))) {
     const wrong = fdb[0]!.dst;
+    const holder = ctx.receiver.addresses.find((a) => a.address === wrong);
+    const whose = holder ? ` (${r}'s address on ${holder.ifname}, not where its VTEP listens)` : '';
     problems.push({
       kind: 'fdb-dst',
-      message: `${s}'s FDB sends ${r}'s VtepMAC ${rx.mac} to ${wrong ?? 'no address'}, but ${r} is ${ctx.receiverIp}`,
+      message: `${s}'s FDB sends ${r}'s VtepMAC ${rx.mac} to ${wrong ?? 'no address'}${whose}, but ${r} is ${ctx.receiverIp}`,
       fix: `bridge fdb replace ${rx.mac} dev ${dev} dst ${ctx.receiverIp} self permanent`,
       data: { mac: rx.mac, fdbDst: wrong, realIp: ctx.receiverIp },
     });

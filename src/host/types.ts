@@ -18,6 +18,8 @@ export interface VxlanInfo {
   udpCsum: boolean;
   /** Source port range used for entropy, [low, high]; [0, 0] = kernel default. */
   srcPortRange: [number, number];
+  /** Metadata ("external") mode: serves every VNI, as OVS and Cilium devices do. */
+  external: boolean;
 }
 
 export interface LinkInfo {

@@ -10,12 +10,12 @@ import type { PairReport, RunRecord, Sighting } from '../diagnose/types.js';
 import { UsageError } from '../errors.js';
 import { collectHostFacts } from '../host/facts.js';
 import { resolveNextHop } from '../host/next-hop.js';
-import { RoutedSender } from '../wire/routed.js';
 import { ControlClient, DEFAULT_CONTROL_PORT } from './control/index.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
 import type { ProbePlan, ProbeSpec } from './plan-types.js';
-import { buildProbe, vtepEndpoints, type SendContext } from './probe-frames.js';
+import { vtepEndpoints, type SendContext } from './probe-frames.js';
+import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
 
 export interface PairOptions {
@@ -75,7 +75,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const local = await collectHostFacts({ iface: hop.ifname, ports: sniffPorts });
   if (opts.name) local.hostname = opts.name;
   const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator' });
-  let routed: RoutedSender | null = null;
+  let sender: ProbeSender | null = null;
   let client: ControlClient<PairMethods> | null = null;
   try {
     progress(`connecting to ${peerIp}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
@@ -87,6 +87,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     await client.call('plan', { probes: plan.probes });
 
     const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: local, peerVteps: vtepEndpoints(peer, ports) };
+    sender = new ProbeSender(sniffer, ctx);
     const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
     const notSent = new Map<number, string>();
     const seen = () => [...sniffer.sightings, ...remote.sightings];
@@ -106,14 +107,22 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       if (todo.length === 0) break;
       const fwd = todo.filter((p) => p.direction === 'forward');
       const rev = todo.filter((p) => p.direction === 'reverse');
-      const remoteSend = rev.length ? client.call('send', { probeIds: rev.map((p) => p.probeId), round: round + 1 }) : null;
+      // Started first so both directions fly at once; settled before anything can throw.
+      const remoteSend = rev.length
+        ? client.call('send', { probeIds: rev.map((p) => p.probeId), round: round + 1 }).then(
+            (r) => ({ ok: true as const, r }),
+            (err: Error) => ({ ok: false as const, err }),
+          )
+        : null;
       for (const p of fwd) {
-        const built = buildProbe(p, round + 1, ctx);
-        if (built.path === 'none') notSent.set(p.probeId, built.reason);
-        else if (built.path === 'wire') sniffer.send(built.frame);
-        else await (routed ??= RoutedSender.open()).send(built.packet);
+        const outcome = await sender.send(p, round + 1);
+        if (!outcome.sent) notSent.set(p.probeId, outcome.reason);
       }
-      if (remoteSend) for (const n of (await remoteSend).notSent) notSent.set(n.probeId, n.reason);
+      if (remoteSend) {
+        const res = await remoteSend;
+        if (!res.ok) throw res.err;
+        for (const n of res.r.notSent) notSent.set(n.probeId, n.reason);
+      }
       const next = ROUNDS_MS[round + 1];
       const waitUntil = Math.min(deadline, next === undefined ? Date.now() + GRACE_MS : t0 + next);
       while (Date.now() < waitUntil) {
@@ -141,7 +150,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     return toReport(opts.peer, record, started);
   } finally {
     sniffer.close();
-    routed?.close();
+    sender?.close();
     client?.close();
   }
 }

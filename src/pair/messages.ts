@@ -28,6 +28,7 @@ const vxlanInfo = s.object({
   ttl: s.int({ min: 0, max: 255 }),
   udpCsum: s.bool(),
   srcPortRange: s.tuple([anyPort, anyPort] as const),
+  external: s.bool(),
 });
 
 const link = s.object({

@@ -20,9 +20,12 @@ export interface PlanOptions {
   peer: HostFacts;
 }
 
-/** The VXLAN devices of a host that serve a UDP port. */
+/**
+ * The overlay's VTEP devices on a UDP port: VXLAN devices that are up (a down
+ * device holds no socket) and have a VNI of their own (not metadata mode).
+ */
 export function vxlanDevicesOnPort(facts: HostFacts, port: number): LinkInfo[] {
-  return facts.links.filter((l) => l.vxlan && l.vxlan.port === port);
+  return facts.links.filter((l) => l.vxlan && l.vxlan.port === port && l.up && !l.vxlan.external);
 }
 
 /** A VNI distinct from `vni`, for VNI-specific filtering checks. */

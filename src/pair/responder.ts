@@ -5,13 +5,13 @@
 import { collectHostFacts } from '../host/facts.js';
 import type { HostFacts } from '../host/types.js';
 import { resolveNextHop } from '../host/next-hop.js';
-import { RoutedSender } from '../wire/routed.js';
 import { ControlServer, type SessionEnd } from './control/index.js';
 import { implement } from './control/rpc.js';
 import type { Session } from './control/rpc.js';
 import { pairMethods } from './messages.js';
 import type { ProbeSpec } from './plan-types.js';
-import { buildProbe, vtepEndpoints, type SendContext } from './probe-frames.js';
+import { vtepEndpoints } from './probe-frames.js';
+import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
 
 export interface ListenOptions {
@@ -40,16 +40,15 @@ interface Run {
   facts: HostFacts;
   initiator: HostFacts;
   sniffer: RunSniffer;
-  ctx: SendContext | null;
+  sender: ProbeSender | null;
   reverse: Map<number, ProbeSpec>;
-  routed: RoutedSender | null;
   rounds: Set<number>;
 }
 
 function closeRun(run: Run | undefined): void {
   if (!run) return;
   run.sniffer.close();
-  run.routed?.close();
+  run.sender?.close();
 }
 
 export async function listen(opts: ListenOptions): Promise<Listener> {
@@ -68,7 +67,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       const facts = await collectHostFacts({ iface: opts.iface, ports });
       if (opts.name) facts.hostname = opts.name;
       const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder' });
-      const run: Run = { runId: params.runId, ports, facts, initiator: params.initiator, sniffer, ctx: null, reverse: new Map(), routed: null, rounds: new Set() };
+      const run: Run = { runId: params.runId, ports, facts, initiator: params.initiator, sniffer, sender: null, reverse: new Map(), rounds: new Set() };
       runs.set(session.id, run);
       session.signal.addEventListener('abort', () => {
         closeRun(runs.get(session.id));
@@ -83,7 +82,8 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       run.sniffer.setPlan(params.probes);
       run.reverse = new Map(params.probes.filter((p) => p.direction === 'reverse').map((p) => [p.probeId, p]));
       const hop = await resolveNextHop(session.peerAddress, { iface: run.facts.nic.name });
-      run.ctx = {
+      run.sender?.close();
+      run.sender = new ProbeSender(run.sniffer, {
         runId: run.runId,
         srcIp: hop.srcIp,
         srcMac: hop.srcMac,
@@ -92,13 +92,13 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         peerIp: session.peerAddress,
         facts: run.facts,
         peerVteps: vtepEndpoints(run.initiator, run.ports),
-      };
+      });
       return { accepted: run.reverse.size };
     },
 
     async send(params, session) {
       const run = runOf(session);
-      if (!run.ctx) throw Object.assign(new Error('no plan: call plan first'), { code: 'no-plan' });
+      if (!run.sender) throw Object.assign(new Error('no plan: call plan first'), { code: 'no-plan' });
       if (run.rounds.has(params.round)) throw Object.assign(new Error(`round ${params.round} already sent`), { code: 'repeated-round' });
       run.rounds.add(params.round);
       let sent = 0;
@@ -109,16 +109,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           notSent.push({ probeId: id, reason: 'not a reverse probe of this run' });
           continue;
         }
-        const built = buildProbe(spec, params.round, run.ctx);
-        if (built.path === 'none') notSent.push({ probeId: id, reason: built.reason });
-        else if (built.path === 'wire') {
-          run.sniffer.send(built.frame);
-          sent++;
-        } else {
-          run.routed ??= RoutedSender.open();
-          await run.routed.send(built.packet);
-          sent++;
-        }
+        const outcome = await run.sender.send(spec, params.round);
+        if (outcome.sent) sent++;
+        else notSent.push({ probeId: id, reason: outcome.reason });
       }
       return { sent, notSent };
     },

@@ -34,7 +34,7 @@ export function nodeFacts(self: NodeSpec, peer: NodeSpec): HostFacts {
     const v = self.vtep;
     links.push({
       ifindex: 3, name: `flannel.${v.vni}`, mac: v.mac, mtu: (self.mtu ?? 1500) - 50, up: true, kind: 'vxlan', masterIndex: null,
-      vxlan: { vni: v.vni, port: v.port, local: self.ip, group: null, underlayIndex: 2, learning: false, ttl: 0, udpCsum: true, srcPortRange: [0, 0] },
+      vxlan: { vni: v.vni, port: v.port, local: self.ip, group: null, underlayIndex: 2, learning: false, ttl: 0, udpCsum: true, srcPortRange: [0, 0], external: false },
     });
     facts.addresses.push({ ifindex: 3, ifname: `flannel.${v.vni}`, family: 4, address: v.ip, prefixLen: 32 });
     facts.ports.push({ port: v.port, holders: [{ kind: 'vxlan', device: `flannel.${v.vni}`, ifindex: 3, vni: v.vni }] });

@@ -97,6 +97,7 @@ describeRoot('host facts (flannel-style namespace)', () => {
           ttl: d.ttl ?? 0,
           udpCsum: d.udp_csum,
           srcPortRange: [range.low, range.high],
+          external: d.external ?? false,
         });
       }
     }

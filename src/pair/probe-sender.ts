@@ -1,0 +1,40 @@
+// Sends probes for one side of a run, over the wire (AF_PACKET on the sniffed
+// NIC) or routed (the kernel's own path). A send error never ends the run:
+// it becomes evidence.
+import { RoutedSender } from '../wire/routed.js';
+import type { ProbeSpec } from './plan-types.js';
+import { buildProbe, type SendContext } from './probe-frames.js';
+import type { RunSniffer } from './run-sniffer.js';
+
+export type SendOutcome = { sent: true } | { sent: false; reason: string };
+
+export class ProbeSender {
+  private routed: RoutedSender | null = null;
+
+  constructor(
+    private readonly sniffer: RunSniffer,
+    private readonly ctx: SendContext,
+  ) {}
+
+  async send(spec: ProbeSpec, seq: number): Promise<SendOutcome> {
+    const built = buildProbe(spec, seq, this.ctx);
+    if (built.path === 'none') return { sent: false, reason: built.reason };
+    try {
+      if (built.path === 'wire') this.sniffer.send(built.frame);
+      else await (this.routed ??= RoutedSender.open()).send(built.packet);
+      return { sent: true };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // ENOBUFS: the kernel took the frame and the next link dropped it (a veth
+      // peer with a smaller MTU does exactly this): a loss on the path, which
+      // the receiver's sniffer will show, not a failure to send.
+      if (code === 'ENOBUFS') return { sent: true };
+      return { sent: false, reason: `could not send: ${(err as Error).message}` };
+    }
+  }
+
+  close(): void {
+    this.routed?.close();
+    this.routed = null;
+  }
+}
