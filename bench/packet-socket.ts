@@ -14,7 +14,7 @@ import { REPO, jsonLines, startInNs, tsxArgv } from '../test/helpers/ns-node.js'
 
 const SEND_FRAMES = 1_000_000;
 const CAPTURE_FRAMES = 1_000_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const PORT = 8472;
 
 function macOf(ns: Netns): string {
@@ -111,20 +111,27 @@ export async function benchPacketSocket(): Promise<void> {
       payload: encodeToken({ runId, probeId: 1, seq: 0 }, 'bench'),
     });
     const hex = frame.toString('hex');
+    // For the send rate, address the frames to a MAC that is not B's: B's
+    // kernel then drops them right after the packet taps instead of running
+    // IP/UDP/ICMP for each, work the veth charges to the sending CPU (it
+    // receives in the sender's softirq) and that would blur the comparison.
+    const elsewhere = Buffer.from(frame);
+    Buffer.from('020000000099', 'hex').copy(elsewhere, 0);
+    const sendHex = elsewhere.toString('hex');
 
     const cRates: number[] = [];
     const addonRates: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const c = a.run([join(work, 'sendto-loop'), 'eth0', hex, String(SEND_FRAMES)]);
+      const c = a.run([join(work, 'sendto-loop'), 'eth0', sendHex, String(SEND_FRAMES)]);
       cRates.push(rate(c.stdout));
-      const addon = spawnSync('ip', ['netns', 'exec', a.name, ...tsxArgv('bench/scripts/burst.ts', ['eth0', hex, String(SEND_FRAMES)])], { encoding: 'utf8', cwd: REPO });
+      const addon = spawnSync('ip', ['netns', 'exec', a.name, ...tsxArgv('bench/scripts/burst.ts', ['eth0', sendHex, String(SEND_FRAMES)])], { encoding: 'utf8', cwd: REPO });
       if (addon.status !== 0) throw new Error(`burst failed: ${addon.stderr}`);
       addonRates.push(rate(addon.stdout));
     }
     const cMed = median(cRates);
     const addonMed = median(addonRates);
     const k = (x: number) => `${(x / 1000).toFixed(0)}k`;
-    console.log(`\n## packet socket: burst send (${frame.length}-byte VXLAN frames, ${SEND_FRAMES.toLocaleString()} per run, median of ${ROUNDS})`);
+    console.log(`\n## packet socket: burst send (${frame.length}-byte VXLAN frames to a MAC B's kernel drops early, ${SEND_FRAMES.toLocaleString()} per run, median of ${ROUNDS})`);
     console.table([
       { sender: 'C sendto() loop', 'frames/s': k(cMed), runs: cRates.map(k).join(' ') },
       { sender: 'addon sendBurst', 'frames/s': k(addonMed), runs: addonRates.map(k).join(' ') },
@@ -134,7 +141,7 @@ export async function benchPacketSocket(): Promise<void> {
 
     const rows: CaptureRow[] = [];
     for (const mode of ['tokens', 'records']) rows.push(await captureRound(a, b, hex, runId, mode));
-    console.log(`\n## packet socket: capture completeness on the receiver while the addon sends ${CAPTURE_FRAMES.toLocaleString()} frames flat out`);
+    console.log(`\n## packet socket: capture completeness on the receiver (B's kernel also processes each frame) while the addon sends ${CAPTURE_FRAMES.toLocaleString()} frames flat out`);
     console.table(rows.map((r) => ({
       'our sniffer path': r.mode === 'tokens' ? 'native token count' : 'parsed records',
       sent: r.sent,
@@ -144,10 +151,12 @@ export async function benchPacketSocket(): Promise<void> {
       'tcpdump -w: captured': r.tcpdump,
       'tcpdump: kernel drops': r.tcpdumpDrops,
     })));
+    // Probe frames are the ones sent; "reached eth0" also counts the odd ARP
+    // or neighbour frame, so losses are counted against what was sent.
     for (const r of rows) {
-      const lost = r.ifaceRx - r.ours;
-      console.log(`${r.mode}: ${lost <= 0 && r.ourDrops === 0 ? 'no probe frame lost' : `LOST ${lost} of ${r.ifaceRx} (ring drops ${r.ourDrops})`}` +
-        ` (tcpdump: ${r.tcpdump} of ${r.ifaceRx})`);
+      const missed = r.sent - r.ours;
+      const verdict = missed === 0 && r.ourDrops === 0 ? 'no probe frame lost' : `LOST ${missed} of ${r.sent} probes (ring drops ${r.ourDrops})`;
+      console.log(`${r.mode === 'tokens' ? 'native token count' : 'parsed records'}: ${verdict}; tcpdump -w missed ${r.sent - r.tcpdump}`);
     }
   } finally {
     for (const ns of made) deleteNetns(shell, ns);

@@ -19,9 +19,11 @@ namespace vxprobe {
 namespace {
 
 // Upper bounds on one wake-up's work, so a flood never stalls the loop: at
-// most this many blocks are drained before we return to libuv (the poll is
-// level-triggered and fires again at once if more are ready).
-constexpr size_t kBlocksPerWake = 4;
+// most this many frames are handled before we return to libuv (the poll is
+// level-triggered and fires again at once while a block is ready). Token
+// hits cost a memmem each; a parsed record costs a few microseconds.
+constexpr size_t kRecordsPerWake = 2048;
+constexpr size_t kTokenFramesPerWake = 65536;
 
 int AttachFilter(int fd, std::vector<sock_filter>& prog) {
   sock_fprog fprog = {};
@@ -230,16 +232,17 @@ void PacketSocket::Deliver(Napi::Env env, int status) {
     std::vector<double> hit_times;
     std::vector<uint8_t> hit_out;
     uint32_t n = 0;
-    ring_.Drain(kBlocksPerWake, [&](const RingFrame& f) {
-      TokenHit hit;
-      if (opts_.has_token_run && FindToken(f.data, f.captured_len, opts_.token_run_id, &hit)) {
-        hits.push_back(hit);
-        hit_times.push_back(f.time_ms);
-        hit_out.push_back(f.pkttype == PACKET_OUTGOING ? 1 : 0);
-        return;
-      }
-      records.Set(n++, CaptureRecord(env, f, opts_.parse, opts_.raw));
-    });
+    ring_.Drain(
+        opts_.has_token_run ? kTokenFramesPerWake : kRecordsPerWake, [&](const RingFrame& f) {
+          TokenHit hit;
+          if (opts_.has_token_run && FindToken(f.data, f.captured_len, opts_.token_run_id, &hit)) {
+            hits.push_back(hit);
+            hit_times.push_back(f.time_ms);
+            hit_out.push_back(f.pkttype == PACKET_OUTGOING ? 1 : 0);
+            return;
+          }
+          records.Set(n++, CaptureRecord(env, f, opts_.parse, opts_.raw));
+        });
     if (opts_.has_token_run) {
       size_t count = hits.size();
       auto probe = Napi::Uint32Array::New(env, count);

@@ -43,6 +43,8 @@ int RxRing::Map(int fd, uint32_t block_size, uint32_t block_count, uint32_t reti
   block_size_ = block_size;
   block_count_ = block_count;
   next_ = 0;
+  cursor_ = nullptr;
+  left_ = 0;
   return 0;
 }
 
@@ -50,6 +52,8 @@ void RxRing::Unmap() {
   if (base_) munmap(base_, size_);
   base_ = nullptr;
   size_ = 0;
+  cursor_ = nullptr;
+  left_ = 0;
 }
 
 }  // namespace vxprobe

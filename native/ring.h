@@ -36,10 +36,11 @@ class RxRing {
   void Unmap();
   bool mapped() const { return base_ != nullptr; }
 
-  // Visits every frame of up to `max_blocks` blocks the kernel has retired to
-  // us, handing each block back afterwards. Returns the frames visited.
+  // Visits up to `max_frames` frames the kernel has handed to us, resuming
+  // inside a block where the previous call stopped, and gives each block
+  // back once all its frames were visited. Returns the frames visited.
   template <typename Visit>
-  size_t Drain(size_t max_blocks, Visit&& visit);
+  size_t Drain(size_t max_frames, Visit&& visit);
 
  private:
   tpacket_block_desc* Block(uint32_t i) const {
@@ -50,21 +51,26 @@ class RxRing {
   size_t size_ = 0;
   uint32_t block_size_ = 0;
   uint32_t block_count_ = 0;
-  uint32_t next_ = 0;
+  uint32_t next_ = 0;               // block we are reading or will read next
+  tpacket3_hdr* cursor_ = nullptr;  // next frame in block next_, when inside it
+  uint32_t left_ = 0;               // frames of block next_ not yet visited
 };
 
 template <typename Visit>
-size_t RxRing::Drain(size_t max_blocks, Visit&& visit) {
+size_t RxRing::Drain(size_t max_frames, Visit&& visit) {
   size_t frames = 0;
-  for (size_t b = 0; b < max_blocks && base_; ++b) {
+  while (base_ && frames < max_frames) {
     tpacket_block_desc* block = Block(next_);
-    // Acquire pairs with the kernel's release of the block to user space.
-    uint32_t status = __atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
-    if (!(status & TP_STATUS_USER)) break;
-    uint32_t count = block->hdr.bh1.num_pkts;
-    auto* hdr = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) +
+    if (!cursor_) {
+      // Acquire pairs with the kernel's release of the block to user space.
+      uint32_t status = __atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+      if (!(status & TP_STATUS_USER)) break;
+      left_ = block->hdr.bh1.num_pkts;
+      cursor_ = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) +
                                                 block->hdr.bh1.offset_to_first_pkt);
-    for (uint32_t i = 0; i < count; ++i) {
+    }
+    for (; left_ > 0 && frames < max_frames; --left_, ++frames) {
+      const tpacket3_hdr* hdr = cursor_;
       const auto* ll = reinterpret_cast<const sockaddr_ll*>(reinterpret_cast<const uint8_t*>(hdr) +
                                                             TPACKET_ALIGN(sizeof(tpacket3_hdr)));
       RingFrame f;
@@ -76,10 +82,12 @@ size_t RxRing::Drain(size_t max_blocks, Visit&& visit) {
       f.vlan_valid = (hdr->tp_status & TP_STATUS_VLAN_VALID) != 0;
       f.vlan_tci = static_cast<uint16_t>(hdr->hv1.tp_vlan_tci);
       visit(f);
-      ++frames;
-      hdr = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(hdr) + hdr->tp_next_offset);
+      cursor_ = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(cursor_) +
+                                                cursor_->tp_next_offset);
     }
+    if (left_ > 0) break;  // budget spent inside this block; resume here next time
     __atomic_store_n(&block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    cursor_ = nullptr;
     next_ = (next_ + 1) % block_count_;
   }
   return frames;

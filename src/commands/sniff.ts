@@ -1,6 +1,6 @@
 // `vxprobe sniff`: prints the frames the kernel filter keeps (UDP to/from the
 // given ports, and ICMP), one line each, until --count, --timeout-ms or Ctrl-C.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { parsePort } from '../wire/addr.js';
 import { DEFAULT_VXLAN_PORTS } from '../wire/frame.js';
@@ -79,8 +79,8 @@ export function registerSniff(program: Command): void {
     .command('sniff')
     .description('print probe-relevant frames seen on an interface (UDP ports + ICMP), decoded')
     .requiredOption('--iface <if>', 'interface to capture on')
-    .option('--port <n>', 'UDP port to keep, as source or destination (repeatable; default: all UDP)', collectPort, [])
-    .option('--vxlan-port <n>', 'UDP port decoded as VXLAN (repeatable; default 4789, 8472, 8475)', collectPort, [])
+    .addOption(new Option('--port <n>', 'UDP port to keep, as source or destination (repeatable)').argParser(collectPort).default([], 'all UDP'))
+    .addOption(new Option('--vxlan-port <n>', 'UDP port decoded as VXLAN (repeatable)').argParser(collectPort).default([], '4789, 8472, 8475'))
     .option('--no-icmp', 'do not keep ICMP')
     .option('--count <n>', 'exit after this many frames')
     .option('--timeout-ms <n>', 'exit after this long')

@@ -48,6 +48,8 @@ export function startInNs(ns: string, argv: string[], marker: string | RegExp = 
     stderr += d.toString();
     if (seen(stderr)) markReady();
   });
+  // Callers that never wait for readiness must not see an unhandled rejection.
+  ready.catch(() => undefined);
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     child.on('close', (code) => {
       failReady(new Error(`exited (${code}) before ready: ${stderr}`));
