@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "frame_object.h"
+#include "frame_record.h"
 #include "frame_spec.h"
 
 namespace vxprobe {
@@ -157,7 +159,50 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   return ParseFrameToObject(env, buf.Data(), buf.ByteLength(), opts);
 }
 
+// Fast path: fills a Float64Array record (layout in frame_record.h) and
+// returns undefined, or [outerErrorMessage|null, quotedErrorMessage|null]
+// when a parse error occurred (strings are only made then).
+Napi::Value ParseFrameIntoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "buf must be a Buffer or Uint8Array");
+  }
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[1].As<Napi::Float64Array>().ElementLength() < rec::kTotal) {
+    throw Napi::TypeError::New(env, "record must be a Float64Array of at least " +
+                                        std::to_string(rec::kTotal) + " elements");
+  }
+  auto buf = info[0].As<Napi::Uint8Array>();
+  double* out = info[1].As<Napi::Float64Array>().Data();
+  ParseOptions opts = ReadParseOptions(env, info.Length() > 2 ? info[2] : env.Undefined());
+  std::string error, quoted_error;
+  if (!ParseFrameToRecord(buf.Data(), buf.ByteLength(), opts, out, &error, &quoted_error)) {
+    return env.Undefined();
+  }
+  Napi::Array msgs = Napi::Array::New(env, 2);
+  msgs.Set(0u, error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, error)));
+  msgs.Set(1u, quoted_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, quoted_error)));
+  return msgs;
+}
+
 }  // namespace
+
+bool ParseFrameToRecord(const uint8_t* data, size_t len, const ParseOptions& opts, double* out,
+                        std::string* error, std::string* quoted_error) {
+  ParsedFrame f;
+  ParseFrame(data, len, opts, false, &f);
+  WriteRecord(f, out);
+  if (f.has_error) *error = f.error.message;
+  if (f.outer.has_icmp && f.outer.icmp.has_quoted) {
+    ParsedFrame q;
+    ParseFrame(data + f.outer.icmp.quoted_offset, f.outer.icmp.quoted_length, opts, true, &q);
+    WriteRecord(q, out + rec::kRecord);
+    if (q.has_error) *quoted_error = q.error.message;
+  }
+  return f.has_error || !quoted_error->empty();
+}
 
 ParseOptions ReadParseOptions(Napi::Env env, Napi::Value value) {
   ParseOptions opts;
@@ -196,6 +241,8 @@ Napi::Object ParseFrameToObject(Napi::Env env, const uint8_t* data, size_t len,
 
 void InitFrame(Napi::Env env, Napi::Object exports) {
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
+  exports.Set("parseFrameInto", Napi::Function::New(env, ParseFrameIntoJs, "parseFrameInto"));
+  exports.Set("FRAME_RECORD_LENGTH", Napi::Number::New(env, rec::kTotal));
   exports.Set("buildFrame", Napi::Function::New(env, BuildFrameJs, "buildFrame"));
   exports.Set("TOKEN_LENGTH", Napi::Number::New(env, kTokenLength));
   exports.Set("TOKEN_SEQ_OFFSET", Napi::Number::New(env, kTokenSeqOffset));

@@ -1,6 +1,7 @@
 // Library entry point: `import { ... } from 'vxprobe'` for embedding in agents.
 export { UsageError, CannotRunError } from './errors.js';
-export { buildFrame, parseFrame, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export { buildFrame, parseFrame, parseFrameNative, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export { assembleFrame, RECORD_TOTAL as FRAME_RECORD_LENGTH } from './wire/frame-record.js';
 export type {
   FrameSpec, InnerSpec, ParseOptions, ParsedFrame, QuotedPacket, EthHeader, Ipv4Header, UdpHeader,
   IcmpHeader, VxlanHeader, InnerFrame, ParseError, Layer, UdpChecksumMode,
