@@ -47,7 +47,10 @@ napi_value EthObject(Ctx& c, const Layers& l) {
   ObjectBuilder b = c.New();
   AddMac(b, K::src, l.eth.src);
   AddMac(b, K::dst, l.eth.dst);
-  if (l.eth.vlan < 0) b.Null(K::vlan); else b.Num(K::vlan, l.eth.vlan);
+  if (l.eth.vlan < 0)
+    b.Null(K::vlan);
+  else
+    b.Num(K::vlan, l.eth.vlan);
   return b.Num(K::etherType, l.eth.ether_type).Build();
 }
 
@@ -76,7 +79,10 @@ napi_value UdpObject(Ctx& c, const Layers& l) {
   ObjectBuilder b = c.New();
   b.Num(K::srcPort, u.src_port).Num(K::dstPort, u.dst_port).Num(K::length, u.length);
   b.Num(K::checksum, u.checksum);
-  if (u.checksum_ok < 0) b.Null(K::checksumOk); else b.Bool(K::checksumOk, u.checksum_ok == 1);
+  if (u.checksum_ok < 0)
+    b.Null(K::checksumOk);
+  else
+    b.Bool(K::checksumOk, u.checksum_ok == 1);
   return b.Build();
 }
 
@@ -87,8 +93,14 @@ napi_value IcmpObject(Ctx& c, const uint8_t* data, const Layers& l) {
   const IcmpInfo& i = l.icmp;
   ObjectBuilder b = c.New();
   b.Num(K::type, i.type).Num(K::code, i.code).Bool(K::checksumOk, i.checksum_ok);
-  if (i.has_echo) b.Num(K::id, i.id).Num(K::seq, i.seq); else b.Null(K::id).Null(K::seq);
-  if (i.has_mtu) b.Num(K::nextHopMtu, i.next_hop_mtu); else b.Null(K::nextHopMtu);
+  if (i.has_echo)
+    b.Num(K::id, i.id).Num(K::seq, i.seq);
+  else
+    b.Null(K::id).Null(K::seq);
+  if (i.has_mtu)
+    b.Num(K::nextHopMtu, i.next_hop_mtu);
+  else
+    b.Null(K::nextHopMtu);
   if (i.has_quoted) {
     ParsedFrame q;
     ParseFrame(data + i.quoted_offset, i.quoted_length, c.opts, true, &q);
@@ -183,7 +195,8 @@ Napi::Value ParseFrameIntoJs(const Napi::CallbackInfo& info) {
   }
   Napi::Array msgs = Napi::Array::New(env, 2);
   msgs.Set(0u, error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, error)));
-  msgs.Set(1u, quoted_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, quoted_error)));
+  msgs.Set(1u,
+           quoted_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, quoted_error)));
   return msgs;
 }
 

@@ -31,8 +31,7 @@ constexpr LayerNames kInner{"inner-ethernet", "inner-vlan", "inner-ipv4", "inner
 
 class Parser {
  public:
-  Parser(const uint8_t* data, size_t len, const ParseOptions& opts, bool quoted,
-         ParsedFrame* out)
+  Parser(const uint8_t* data, size_t len, const ParseOptions& opts, bool quoted, ParsedFrame* out)
       : d_(data), len_(len), opts_(opts), quoted_(quoted), out_(out) {}
 
   void Run() {
@@ -119,8 +118,7 @@ class Parser {
     ip.dst = Be32(p + 16);
     ip.checksum_ok = InternetChecksum(p, hl) == 0;
     if (ip.total_length < hl) {
-      Fail(n.ipv4, off + 2, "total length %zu smaller than header length %zu", ip.total_length,
-           hl);
+      Fail(n.ipv4, off + 2, "total length %zu smaller than header length %zu", ip.total_length, hl);
       return;
     }
     size_t avail = end - off;

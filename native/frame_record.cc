@@ -4,9 +4,9 @@
 
 namespace vxprobe {
 
-const char* const kErrorLayers[] = {"ethernet",   "vlan",          "ipv4",       "udp",
-                                    "icmp",       "vxlan",         "inner-ethernet",
-                                    "inner-vlan", "inner-ipv4",    "inner-udp",  "inner-icmp"};
+const char* const kErrorLayers[] = {"ethernet",   "vlan",      "ipv4",           "udp",
+                                    "icmp",       "vxlan",     "inner-ethernet", "inner-vlan",
+                                    "inner-ipv4", "inner-udp", "inner-icmp"};
 const size_t kErrorLayerCount = sizeof kErrorLayers / sizeof kErrorLayers[0];
 
 namespace {

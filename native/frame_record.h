@@ -12,10 +12,12 @@ namespace vxprobe {
 
 namespace rec {
 // Layers block.
-constexpr size_t kEth = 0;    // present, src[6], dst[6], vlan (-1 none), etherType
-constexpr size_t kIp = 15;    // present, src, dst, ttl, tos, id, df, mf, fragOff, totalLen, hdrLen, proto, csumOk
-constexpr size_t kUdp = 28;   // present, srcPort, dstPort, length, checksum, csumOk (-1 null)
-constexpr size_t kIcmp = 34;  // present, type, code, csumOk, hasEcho, id, seq, hasMtu, mtu, hasQuoted
+constexpr size_t kEth = 0;  // present, src[6], dst[6], vlan (-1 none), etherType
+constexpr size_t kIp =
+    15;  // present, src, dst, ttl, tos, id, df, mf, fragOff, totalLen, hdrLen, proto, csumOk
+constexpr size_t kUdp = 28;  // present, srcPort, dstPort, length, checksum, csumOk (-1 null)
+constexpr size_t kIcmp =
+    34;  // present, type, code, csumOk, hasEcho, id, seq, hasMtu, mtu, hasQuoted
 constexpr size_t kLayers = 44;
 // Frame record.
 constexpr size_t kLength = 0;
