@@ -9,6 +9,7 @@
         "native/frame_build.cc",
         "native/frame_spec.cc",
         "native/frame_object.cc",
+        "native/frame_record.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
         "native/packet_burst.cc",

@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "frame_object.h"
+#include "frame_record.h"
 #include "frame_spec.h"
 
 namespace vxprobe {
@@ -45,7 +47,10 @@ napi_value EthObject(Ctx& c, const Layers& l) {
   ObjectBuilder b = c.New();
   AddMac(b, K::src, l.eth.src);
   AddMac(b, K::dst, l.eth.dst);
-  if (l.eth.vlan < 0) b.Null(K::vlan); else b.Num(K::vlan, l.eth.vlan);
+  if (l.eth.vlan < 0)
+    b.Null(K::vlan);
+  else
+    b.Num(K::vlan, l.eth.vlan);
   return b.Num(K::etherType, l.eth.ether_type).Build();
 }
 
@@ -74,7 +79,10 @@ napi_value UdpObject(Ctx& c, const Layers& l) {
   ObjectBuilder b = c.New();
   b.Num(K::srcPort, u.src_port).Num(K::dstPort, u.dst_port).Num(K::length, u.length);
   b.Num(K::checksum, u.checksum);
-  if (u.checksum_ok < 0) b.Null(K::checksumOk); else b.Bool(K::checksumOk, u.checksum_ok == 1);
+  if (u.checksum_ok < 0)
+    b.Null(K::checksumOk);
+  else
+    b.Bool(K::checksumOk, u.checksum_ok == 1);
   return b.Build();
 }
 
@@ -85,8 +93,14 @@ napi_value IcmpObject(Ctx& c, const uint8_t* data, const Layers& l) {
   const IcmpInfo& i = l.icmp;
   ObjectBuilder b = c.New();
   b.Num(K::type, i.type).Num(K::code, i.code).Bool(K::checksumOk, i.checksum_ok);
-  if (i.has_echo) b.Num(K::id, i.id).Num(K::seq, i.seq); else b.Null(K::id).Null(K::seq);
-  if (i.has_mtu) b.Num(K::nextHopMtu, i.next_hop_mtu); else b.Null(K::nextHopMtu);
+  if (i.has_echo)
+    b.Num(K::id, i.id).Num(K::seq, i.seq);
+  else
+    b.Null(K::id).Null(K::seq);
+  if (i.has_mtu)
+    b.Num(K::nextHopMtu, i.next_hop_mtu);
+  else
+    b.Null(K::nextHopMtu);
   if (i.has_quoted) {
     ParsedFrame q;
     ParseFrame(data + i.quoted_offset, i.quoted_length, c.opts, true, &q);
@@ -157,7 +171,51 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   return ParseFrameToObject(env, buf.Data(), buf.ByteLength(), opts);
 }
 
+// Fast path: fills a Float64Array record (layout in frame_record.h) and
+// returns undefined, or [outerErrorMessage|null, quotedErrorMessage|null]
+// when a parse error occurred (strings are only made then).
+Napi::Value ParseFrameIntoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "buf must be a Buffer or Uint8Array");
+  }
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[1].As<Napi::Float64Array>().ElementLength() < rec::kTotal) {
+    throw Napi::TypeError::New(env, "record must be a Float64Array of at least " +
+                                        std::to_string(rec::kTotal) + " elements");
+  }
+  auto buf = info[0].As<Napi::Uint8Array>();
+  double* out = info[1].As<Napi::Float64Array>().Data();
+  ParseOptions opts = ReadParseOptions(env, info.Length() > 2 ? info[2] : env.Undefined());
+  std::string error, quoted_error;
+  if (!ParseFrameToRecord(buf.Data(), buf.ByteLength(), opts, out, &error, &quoted_error)) {
+    return env.Undefined();
+  }
+  Napi::Array msgs = Napi::Array::New(env, 2);
+  msgs.Set(0u, error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, error)));
+  msgs.Set(1u,
+           quoted_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, quoted_error)));
+  return msgs;
+}
+
 }  // namespace
+
+bool ParseFrameToRecord(const uint8_t* data, size_t len, const ParseOptions& opts, double* out,
+                        std::string* error, std::string* quoted_error) {
+  ParsedFrame f;
+  ParseFrame(data, len, opts, false, &f);
+  WriteRecord(f, out);
+  if (f.has_error) *error = f.error.message;
+  if (f.outer.has_icmp && f.outer.icmp.has_quoted) {
+    ParsedFrame q;
+    ParseFrame(data + f.outer.icmp.quoted_offset, f.outer.icmp.quoted_length, opts, true, &q);
+    WriteRecord(q, out + rec::kRecord);
+    if (q.has_error) *quoted_error = q.error.message;
+  }
+  return f.has_error || !quoted_error->empty();
+}
 
 ParseOptions ReadParseOptions(Napi::Env env, Napi::Value value) {
   ParseOptions opts;
@@ -196,6 +254,8 @@ Napi::Object ParseFrameToObject(Napi::Env env, const uint8_t* data, size_t len,
 
 void InitFrame(Napi::Env env, Napi::Object exports) {
   exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
+  exports.Set("parseFrameInto", Napi::Function::New(env, ParseFrameIntoJs, "parseFrameInto"));
+  exports.Set("FRAME_RECORD_LENGTH", Napi::Number::New(env, rec::kTotal));
   exports.Set("buildFrame", Napi::Function::New(env, BuildFrameJs, "buildFrame"));
   exports.Set("TOKEN_LENGTH", Napi::Number::New(env, kTokenLength));
   exports.Set("TOKEN_SEQ_OFFSET", Napi::Number::New(env, kTokenSeqOffset));

@@ -3,6 +3,8 @@
 #pragma once
 #include <napi.h>
 
+#include <string>
+
 #include "frame_codec.h"
 
 namespace vxprobe {
@@ -16,5 +18,13 @@ ParseOptions ReadParseOptions(Napi::Env env, Napi::Value options);
 // The parsed frame as the JS `ParsedFrame` object (see src/wire/frame.ts).
 Napi::Object ParseFrameToObject(Napi::Env env, const uint8_t* data, size_t len,
                                 const ParseOptions& opts);
+
+// The fast path for batches: fills `record` (rec::kTotal doubles, layout in
+// frame_record.h; the quoted packet of an ICMP error in its second half) and
+// the error messages (left empty when there is none). JS turns records into
+// objects with assembleFrame() from src/wire/frame-record.ts. Returns true
+// when either message is set.
+bool ParseFrameToRecord(const uint8_t* data, size_t len, const ParseOptions& opts, double* record,
+                        std::string* error, std::string* quoted_error);
 
 }  // namespace vxprobe

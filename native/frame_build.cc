@@ -50,8 +50,8 @@ uint8_t* WriteIp(const IpSpec& ip, uint8_t protocol, size_t total, uint8_t* p) {
 }
 
 uint16_t UdpChecksum(const IpSpec& ip, const uint8_t* udp, size_t len) {
-  uint32_t pseudo = (ip.src >> 16) + (ip.src & 0xffff) + (ip.dst >> 16) + (ip.dst & 0xffff) +
-                    17 + static_cast<uint32_t>(len);
+  uint32_t pseudo = (ip.src >> 16) + (ip.src & 0xffff) + (ip.dst >> 16) + (ip.dst & 0xffff) + 17 +
+                    static_cast<uint32_t>(len);
   uint16_t c = InternetChecksum(udp, len, pseudo);
   // RFC 768: a computed zero is sent as all ones (zero means "no checksum").
   return c == 0 ? 0xffff : c;
@@ -88,8 +88,8 @@ size_t FrameSize(const FrameSpec& s, size_t* ip_total) {
   if (s.outer_icmp) {
     l4 = kIcmp + s.payload.size();
   } else {
-    size_t udp_payload = s.has_vxlan ? kVxlan + InnerSize(s.inner, s.payload.size())
-                                     : s.payload.size();
+    size_t udp_payload =
+        s.has_vxlan ? kVxlan + InnerSize(s.inner, s.payload.size()) : s.payload.size();
     l4 = kUdp + udp_payload;
   }
   *ip_total = kIp + l4;

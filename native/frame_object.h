@@ -11,13 +11,14 @@
 
 namespace vxprobe {
 
-#define VXPROBE_FRAME_KEYS(X)                                                               \
-  X(length) X(eth) X(ipv4) X(udp) X(icmp) X(vxlan) X(inner) X(payloadOffset)              \
-  X(payloadLength) X(token) X(error) X(src) X(dst) X(vlan) X(etherType) X(ttl) X(tos)     \
-  X(id) X(dontFragment) X(moreFragments) X(fragmentOffset) X(totalLength) X(headerLength) \
-  X(protocol) X(checksumOk) X(srcPort) X(dstPort) X(checksum) X(type) X(code) X(seq)      \
-  X(nextHopMtu) X(quoted) X(flags) X(vni) X(valid) X(runId) X(probeId) X(layer)           \
-  X(offset) X(message)
+#define VXPROBE_FRAME_KEYS(X)                                                                      \
+  X(length)                                                                                        \
+  X(eth) X(ipv4) X(udp) X(icmp) X(vxlan) X(inner) X(payloadOffset) X(payloadLength) X(token)       \
+      X(error) X(src) X(dst) X(vlan) X(etherType) X(ttl) X(tos) X(id) X(dontFragment)              \
+          X(moreFragments) X(fragmentOffset) X(totalLength) X(headerLength) X(protocol)            \
+              X(checksumOk) X(srcPort) X(dstPort) X(checksum) X(type) X(code) X(seq) X(nextHopMtu) \
+                  X(quoted) X(flags) X(vni) X(valid) X(runId) X(probeId) X(layer) X(offset)        \
+                      X(message)
 
 enum class Key : int {
 #define VXPROBE_KEY_ENUM(name) name,

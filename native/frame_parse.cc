@@ -31,9 +31,8 @@ constexpr LayerNames kInner{"inner-ethernet", "inner-vlan", "inner-ipv4", "inner
 
 class Parser {
  public:
-  Parser(const uint8_t* data, size_t len, const ParseOptions& opts, bool quoted,
-         ParsedFrame* out)
-      : d_(data), len_(len), opts_(opts), quoted_(quoted), out_(out) {}
+  Parser(const uint8_t* data, size_t len, const ParseOptions& opts, bool quoted, ParsedFrame* out)
+      : d_(data), len_(len), opts_(opts), quoted_(quoted), lenient_(quoted), out_(out) {}
 
   void Run() {
     out_->length = len_;
@@ -119,12 +118,11 @@ class Parser {
     ip.dst = Be32(p + 16);
     ip.checksum_ok = InternetChecksum(p, hl) == 0;
     if (ip.total_length < hl) {
-      Fail(n.ipv4, off + 2, "total length %zu smaller than header length %zu", ip.total_length,
-           hl);
+      Fail(n.ipv4, off + 2, "total length %zu smaller than header length %zu", ip.total_length, hl);
       return;
     }
     size_t avail = end - off;
-    if (ip.total_length > avail && !quoted_) {
+    if (ip.total_length > avail && !lenient_) {
       Fail(n.ipv4, off + 2, "truncated: total length %zu, %zu bytes present", ip.total_length,
            avail);
       return;
@@ -132,7 +130,10 @@ class Parser {
     // Ethernet pads short frames: the IPv4 length, not the frame, ends the packet.
     size_t ip_end = off + (ip.total_length < avail ? ip.total_length : avail);
     size_t l4 = off + hl;
-    bool full = off + ip.total_length <= end;
+    // A first fragment carries only the start of its UDP datagram: like a
+    // quote, lengths beyond it are expected and checksums cannot be verified.
+    bool full = off + ip.total_length <= end && !ip.more_fragments;
+    if (ip.more_fragments) lenient_ = true;
     if (ip.fragment_offset != 0) return Payload(l4, ip_end);
     if (ip.protocol == 17) return Udp(l4, ip_end, full, n, l, inner);
     if (ip.protocol == 1) return Icmp(l4, ip_end, full, n, l, inner);
@@ -158,8 +159,8 @@ class Parser {
       return;
     }
     size_t avail = end - off;
-    bool whole = u.length <= avail && (full || !quoted_);
-    if (u.length > avail && !quoted_) {
+    bool whole = u.length <= avail && full;
+    if (u.length > avail && !lenient_) {
       Fail(n.udp, off + 4, "length %zu exceeds the %zu bytes after the IPv4 header", u.length,
            avail);
       return;
@@ -223,6 +224,7 @@ class Parser {
   size_t len_;
   const ParseOptions& opts_;
   bool quoted_;
+  bool lenient_;  // lengths past the buffer are expected (quote, first fragment)
   ParsedFrame* out_;
 };
 

@@ -60,8 +60,9 @@ class Fields {
         std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
                     &b[5], &tail) != 6 ||
         !WellFormedMac(s)) {
-      throw Napi::TypeError::New(env_, Name(key) + " is not a MAC address like 02:42:ac:11:00:02: \"" +
-                                           s.substr(0, 40) + "\"");
+      throw Napi::TypeError::New(
+          env_,
+          Name(key) + " is not a MAC address like 02:42:ac:11:00:02: \"" + s.substr(0, 40) + "\"");
     }
     for (int i = 0; i < 6; ++i) out[i] = static_cast<uint8_t>(b[i]);
   }

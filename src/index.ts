@@ -25,6 +25,8 @@ export type {
   TopologyKind,
 } from './lab/types.js';
 export { buildFrame, parseFrame, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export { buildFrame, parseFrame, parseFrameNative, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export { assembleFrame, RECORD_TOTAL as FRAME_RECORD_LENGTH } from './wire/frame-record.js';
 export type {
   FrameSpec, InnerSpec, ParseOptions, ParsedFrame, QuotedPacket, EthHeader, Ipv4Header, UdpHeader,
   IcmpHeader, VxlanHeader, InnerFrame, ParseError, Layer, UdpChecksumMode,

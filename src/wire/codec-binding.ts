@@ -6,6 +6,12 @@ export interface CodecBinding {
   buildFrame(spec: FrameSpec): Buffer;
   /** Decodes bytes from the wire; never throws on their content. */
   parseFrame(buf: Uint8Array, options?: ParseOptions): ParsedFrame;
+  /**
+   * Fast path: fills `record` (Float64Array of FRAME_RECORD_LENGTH, layout in
+   * native/frame_record.h) and returns error messages only when there are errors.
+   */
+  parseFrameInto(buf: Uint8Array, record: Float64Array, options?: ParseOptions): [string | null, string | null] | undefined;
+  readonly FRAME_RECORD_LENGTH: number;
   readonly TOKEN_LENGTH: number;
   readonly TOKEN_SEQ_OFFSET: number;
 }

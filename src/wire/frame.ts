@@ -1,6 +1,7 @@
 // Typed face of the native codec (native/frame*.cc): pure functions, no root.
 import { native } from '../native.js';
 import type { Token } from './token.js';
+import { assembleFrame, RECORD_TOTAL } from './frame-record.js';
 
 export type Layer = 'ethernet' | 'ipv4';
 export type UdpChecksumMode = 'compute' | 'zero' | 'wrong';
@@ -160,6 +161,20 @@ export function buildFrame(spec: FrameSpec): Buffer {
   return native().buildFrame(spec);
 }
 
+// One scratch record per thread: parseFrame is synchronous and the record is
+// consumed before it returns.
+const record = new Float64Array(RECORD_TOTAL);
+
+/**
+ * Decodes bytes from the wire; never throws on their content. Native parse
+ * into a flat record, objects assembled in JS (the fast path).
+ */
 export function parseFrame(buf: Uint8Array, options?: ParseOptions): ParsedFrame {
+  const messages = native().parseFrameInto(buf, record, options);
+  return assembleFrame(record, 0, messages ? messages[0] : null, messages ? messages[1] : null);
+}
+
+/** The same result built entirely through N-API (what ParseFrameToObject gives C++ callers). */
+export function parseFrameNative(buf: Uint8Array, options?: ParseOptions): ParsedFrame {
   return native().parseFrame(buf, options);
 }

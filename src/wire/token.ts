@@ -46,7 +46,12 @@ export function decodeToken(buf: Uint8Array, offset = 0): Token | null {
   return { runId: b.readUInt32BE(8), probeId: b.readUInt32BE(12), seq: b.readUInt32BE(TOKEN_SEQ_OFFSET) };
 }
 
-/** Writes `seq` into a token that starts at `tokenOffset` of a built frame. */
+/**
+ * Writes `seq` into a token that starts at `tokenOffset` of a built frame
+ * (ParsedFrame.payloadOffset). Checksums covering the token are NOT updated:
+ * build burst frames with udpChecksum 'zero' (allowed by RFC 7348), or use a
+ * plain UDP frame and accept checksumOk false.
+ */
 export function stampSeq(frame: Buffer, tokenOffset: number, seq: number): void {
   frame.writeUInt32BE(seq >>> 0, tokenOffset + TOKEN_SEQ_OFFSET);
 }

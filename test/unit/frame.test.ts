@@ -237,3 +237,30 @@ describe('token', () => {
     expect(p.token).toEqual({ runId: 0x01020304, probeId: 7, seq: 123456 });
   });
 });
+
+describe('fragments', () => {
+  it('parses a first fragment leniently and leaves later fragments as payload', () => {
+    const whole = buildFrame({ ...vni1Spec, layer: 'ipv4', dontFragment: false, padTo: 1400 });
+    // First fragment: MF set, 1000 bytes of the 1380-byte datagram.
+    const first = Buffer.from(whole.subarray(0, 1020));
+    first.writeUInt16BE(1020, 2);
+    first.writeUInt16BE(0x2000, 6);
+    first.writeUInt16BE(0, 10);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += first.readUInt16BE(i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    first.writeUInt16BE(~sum & 0xffff, 10);
+    const p = parseFrame(first, { layer: 'ipv4' });
+    expect(p.error).toBeNull();
+    expect(p.ipv4).toMatchObject({ moreFragments: true, fragmentOffset: 0, checksumOk: true });
+    expect(p.udp).toMatchObject({ length: 1380, checksumOk: null });
+    expect(p.vxlan?.vni).toBe(1);
+    expect(p.token).toEqual({ runId: 0x01020304, probeId: 7, seq: 1 });
+    const later = Buffer.from(first);
+    later.writeUInt16BE(125, 6); // offset 1000 bytes, no MF
+    const q = parseFrame(later, { layer: 'ipv4' });
+    expect(q.udp).toBeNull();
+    expect(q.ipv4?.fragmentOffset).toBe(1000);
+    expect(q.payloadLength).toBe(1000);
+  });
+});

@@ -13,7 +13,7 @@ export async function startCapture(ns: Netns, iface: string, file: string, filte
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 30_000);
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (stderr.includes('listening on')) {
