@@ -24,7 +24,6 @@ export type {
   Direction,
   TopologyKind,
 } from './lab/types.js';
-export { buildFrame, parseFrame, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
 export { buildFrame, parseFrame, parseFrameNative, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
 export { assembleFrame, RECORD_TOTAL as FRAME_RECORD_LENGTH } from './wire/frame-record.js';
 export type {

@@ -31,6 +31,7 @@ const nameOption = () => new Option('--name <node>', 'this node\'s name in repor
 interface PairCliOptions {
   iface?: string;
   controlPort: number;
+  controlHost?: string;
   ports: number[];
   baselinePort: number;
   vni?: number;
@@ -50,6 +51,7 @@ async function runPair(peer: string, o: PairCliOptions): Promise<void> {
     secret,
     name: o.name ?? hostname(),
     controlPort: o.controlPort,
+    controlHost: o.controlHost,
     ports: o.ports,
     baselinePort: o.baselinePort,
     vni: o.vni,
@@ -71,6 +73,7 @@ function pairCommand(name: string, description: string): Command {
     .argument('<peer>', 'the other node (its underlay IPv4 address), running `vxprobe listen`')
     .option('--iface <if>', 'NIC to probe through (default: the one routing to the peer)')
     .addOption(controlPortOption())
+    .option('--control-host <addr>', 'reach the listener\'s control port at this address instead of PEER (e.g. a management network)')
     .option('--ports <list>', 'UDP ports to compare, comma-separated', portList, DEFAULT_PORTS)
     .option('--baseline-port <port>', 'a UDP port outside the list, to tell "this port" from "all UDP"', parsePort, DEFAULT_BASELINE_PORT)
     .option('--vni <n>', 'VNI to probe where no VXLAN device tells the real one', parseVni)

@@ -277,6 +277,9 @@ export function makeFault(spec: FaultSpec): Fault {
  * second link to the router) while the peer's packets arrive on eth0, so a
  * strict reverse-path filter drops them. Loose mode (2) would accept them.
  */
+/** Node's address on its second link in the rp-filter-strict fault (symmetric routing there). */
+export const RP_FILTER_SIDE_IP = '192.168.99.2';
+
 function rpFilterStrict(spec: Extract<FaultSpec, { kind: 'rp-filter-strict' }>): Fault {
   return {
     name: `rp-filter-strict on ${spec.node}`,
@@ -291,7 +294,7 @@ function rpFilterStrict(spec: Extract<FaultSpec, { kind: 'rp-filter-strict' }>):
       ctx.shell.run(['ip', 'link', 'add', link, 'netns', router.name, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', node.netns.name]);
       router.ip(['addr', 'add', '192.168.99.1/24', 'dev', link]);
       router.ip(['link', 'set', link, 'up']);
-      node.netns.ip(['addr', 'add', '192.168.99.2/24', 'dev', 'eth1']);
+      node.netns.ip(['addr', 'add', `${RP_FILTER_SIDE_IP}/24`, 'dev', 'eth1']);
       node.netns.ip(['link', 'set', 'eth1', 'up']);
       const peerNet = `${peer.ip.split('.').slice(0, 3).join('.')}.0/${peer.subnetPrefix}`;
       node.netns.ip(['route', 'add', peerNet, 'via', '192.168.99.1', 'dev', 'eth1']);

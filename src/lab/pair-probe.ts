@@ -9,6 +9,7 @@ import type { PairReport } from '../diagnose/types.js';
 import { CannotRunError } from '../errors.js';
 import type { Lab } from './lab.js';
 import type { LabProbe, ProbeResult } from './run.js';
+import { RP_FILTER_SIDE_IP } from './faults.js';
 
 /** bin/vxprobe, from src/lab/ or dist/lab/ alike. */
 export const VXPROBE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'vxprobe');
@@ -58,7 +59,10 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
   try {
     await waitForLine(listener, /waiting on/, 15_000, `vxprobe listen in ${b.netns.name}`);
     const ports = (opts.ports ?? [8472, 8475]).join(',');
-    const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
+    // Strict rp_filter on b drops everything a sends to its eth0, the control
+    // channel too; as an operator would, reach b's listener over its other link.
+    const controlHost = lab.scenario.faults.some((f) => f.kind === 'rp-filter-strict') ? ['--control-host', RP_FILTER_SIDE_IP] : [];
+    const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...controlHost, ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
     const run = await collect(lab.spawn(a.name, [process.execPath, VXPROBE_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as PairReport;

@@ -25,6 +25,8 @@ export interface PairOptions {
   /** This node's name in the report (Kubernetes node name; default: hostname). */
   name?: string;
   controlPort?: number;
+  /** Where the listener's control port is, when not at the peer's probed address (a management network). */
+  controlHost?: string;
   ports?: number[];
   baselinePort?: number;
   vni?: number;
@@ -78,8 +80,9 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   let sender: ProbeSender | null = null;
   let client: ControlClient<PairMethods> | null = null;
   try {
-    progress(`connecting to ${peerIp}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
-    client = await ControlClient.connect({ host: peerIp, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
+    const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
+    progress(`connecting to ${controlHost}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
+    client = await ControlClient.connect({ host: controlHost, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
     const hello = await client.call('hello', { runId, ports, baselinePort, initiator: local });
     const peer = hello.facts;
     const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local, peer });

@@ -2,6 +2,7 @@
 // NIC) or routed (the kernel's own path). A send error never ends the run:
 // it becomes evidence.
 import { RoutedSender } from '../wire/routed.js';
+import { PacketSocket } from '../wire/packet-socket.js';
 import type { ProbeSpec } from './plan-types.js';
 import { buildProbe, type SendContext } from './probe-frames.js';
 import type { RunSniffer } from './run-sniffer.js';
@@ -11,16 +12,21 @@ export type SendOutcome = { sent: true } | { sent: false; reason: string };
 export class ProbeSender {
   private routed: RoutedSender | null = null;
 
+  /**
+   * `wire` sends on a socket of the interface the route to the peer leaves by
+   * (another one than the sniffed NIC on an asymmetric host); default: the sniffer's.
+   */
   constructor(
     private readonly sniffer: RunSniffer,
     private readonly ctx: SendContext,
+    private readonly wire: PacketSocket | null = null,
   ) {}
 
   async send(spec: ProbeSpec, seq: number): Promise<SendOutcome> {
     const built = buildProbe(spec, seq, this.ctx);
     if (built.path === 'none') return { sent: false, reason: built.reason };
     try {
-      if (built.path === 'wire') this.sniffer.send(built.frame);
+      if (built.path === 'wire') (this.wire ?? this.sniffer).send(built.frame);
       else await (this.routed ??= RoutedSender.open()).send(built.packet);
       return { sent: true };
     } catch (err) {
@@ -36,5 +42,6 @@ export class ProbeSender {
   close(): void {
     this.routed?.close();
     this.routed = null;
+    this.wire?.close();
   }
 }

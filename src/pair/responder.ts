@@ -12,6 +12,7 @@ import { pairMethods } from './messages.js';
 import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints } from './probe-frames.js';
 import { ProbeSender } from './probe-sender.js';
+import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
 
 export interface ListenOptions {
@@ -81,7 +82,11 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       const run = runOf(session);
       run.sniffer.setPlan(params.probes);
       run.reverse = new Map(params.probes.filter((p) => p.direction === 'reverse').map((p) => [p.probeId, p]));
-      const hop = await resolveNextHop(session.peerAddress, { iface: run.facts.nic.name });
+      // Reverse probes leave the way the kernel routes to the peer, which on an
+      // asymmetric host may be another NIC than the one frames arrive on.
+      const hop = await resolveNextHop(session.peerAddress);
+      const wire = hop.ifname === run.sniffer.ifname ? null : PacketSocket.open(hop.ifname, { capture: false });
+      if (wire) log(`reverse probes to ${session.peerAddress} leave through ${hop.ifname}, not ${run.sniffer.ifname} (asymmetric routing)`);
       run.sender?.close();
       run.sender = new ProbeSender(run.sniffer, {
         runId: run.runId,
@@ -92,7 +97,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         peerIp: session.peerAddress,
         facts: run.facts,
         peerVteps: vtepEndpoints(run.initiator, run.ports),
-      });
+      }, wire);
       return { accepted: run.reverse.size };
     },
 
