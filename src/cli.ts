@@ -3,6 +3,7 @@
 // errors to one line and an exit code (DESIGN.md §8).
 import { Command, CommanderError } from 'commander';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
+import { registerInspect } from './commands/inspect.js';
 
 export function buildProgram(): Command {
   const program = new Command('vxprobe')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerInspect(program);
   return program;
 }
 
