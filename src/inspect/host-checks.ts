@@ -3,7 +3,7 @@
 // checksum offload combinations known to corrupt VXLAN (flannel#1279).
 import type { FirewallRule } from '../host/types.js';
 import { deleteRuleCommand, hitsPodTraffic, hitsVxlanPort, parseRuleSelectors } from './firewall-rules.js';
-import { type Cidr, formatCidr, parseCidr, parseIpv4 } from './ipv4.js';
+import { type Cidr, coveringCidr, formatCidr, parseCidr, parseIpv4 } from './ipv4.js';
 import { lookupRoute } from './routes.js';
 import type { Check, Finding, InspectContext } from './types.js';
 
@@ -96,7 +96,8 @@ export const checkFirewall: Check = (ctx) => {
   const port = ctx.overlay?.vxlan?.port ?? 8472;
   const acceptedPods = new Set<string>();
   const acceptedPort = new Set<string>();
-  const netText = nets.length === 1 ? formatCidr(nets[0]!) : nets.length ? `${formatCidr(nets[0]!)} (and the other podCIDRs)` : '<pod network>';
+  const cover = coveringCidr(nets);
+  const netText = cover ? formatCidr(cover) : '<pod network>';
   let anyPodAccept = false;
   for (const rule of fw.rules) {
     const sel = parseRuleSelectors(rule);
@@ -134,7 +135,7 @@ export const checkFirewall: Check = (ctx) => {
   }
   if (fw.forwardPolicy === 'drop' && !anyPodAccept && nets.length > 0) {
     const nft = fw.rules.some((r) => r.backend === 'nftables' && r.hook === 'forward') && !fw.rules.some((r) => r.backend === 'iptables' && r.hook === 'forward');
-    const net = nets.length === 1 ? formatCidr(nets[0]!) : '<pod network>';
+    const net = netText;
     out.push({
       id: 'forward-policy-drop',
       severity: 'error',

@@ -61,3 +61,15 @@ export function normaliseCidr(text: string): string | null {
   const c = parseCidr(text);
   return c ? formatCidr(c) : null;
 }
+
+/** The smallest CIDR containing all of `cidrs` (their common prefix). */
+export function coveringCidr(cidrs: Cidr[]): Cidr | null {
+  if (cidrs.length === 0) return null;
+  let len = Math.min(...cidrs.map((c) => c.len));
+  const first = cidrs[0]!.base;
+  for (const c of cidrs) {
+    const diff = (first ^ c.base) >>> 0;
+    if (diff !== 0) len = Math.min(len, Math.clz32(diff));
+  }
+  return { base: (first & maskOf(len)) >>> 0, len };
+}
