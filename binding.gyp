@@ -7,7 +7,11 @@
         "native/frame.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
-        "native/netlink.cc"
+        "native/netlink.cc",
+        "native/netlink_socket.cc",
+        "native/netlink_util.cc",
+        "native/netlink_query.cc",
+        "native/ethtool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

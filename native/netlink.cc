@@ -1,5 +1,271 @@
+// rtnetlink table dumps: links (+vxlan attributes), addresses, IPv4 routes,
+// IPv4 neighbors and the bridge FDB. Each call is one synchronous dump per
+// table on a fresh NETLINK_ROUTE socket, returning plain objects shaped like
+// src/host/types.ts.
 #include "netlink.h"
 
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <net/if.h>
+
+#include "ethtool.h"
+#include "netlink_query.h"
+#include "netlink_util.h"
+
 namespace vxprobe {
-void InitNetlink(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+template <typename Hdr>
+AttrTable AttrsOf(const NetlinkMessage& m, size_t max_type) {
+  size_t off = NLMSG_ALIGN(sizeof(Hdr));
+  return AttrTable(m.payload.data() + off, m.payload.size() - off, max_type);
+}
+
+template <typename Hdr>
+const Hdr* HeaderOf(const NetlinkMessage& m) {
+  return m.payload.size() >= sizeof(Hdr) ? reinterpret_cast<const Hdr*>(m.payload.data())
+                                         : nullptr;
+}
+
+Napi::Value IndexOrNull(Napi::Env env, const rtattr* a) {
+  uint32_t v = AttrAs<uint32_t>(a);
+  return a && v ? Napi::Number::New(env, v) : env.Null();
+}
+
+const char* OperStateName(uint8_t s) {
+  static const char* kNames[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                 "testing", "dormant",    "up"};
+  return s < sizeof kNames / sizeof kNames[0] ? kNames[s] : "unknown";
+}
+
+Napi::Object VxlanInfo(Napi::Env env, const rtattr* data) {
+  AttrTable v(AttrTable::Data(data), AttrTable::Len(data), IFLA_VXLAN_MAX);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("vni", AttrAs<uint32_t>(v.get(IFLA_VXLAN_ID)));
+  // The port travels in network byte order, unlike every other integer here.
+  o.Set("port", ntohs(AttrAs<uint16_t>(v.get(IFLA_VXLAN_PORT))));
+  const rtattr* local = v.has(IFLA_VXLAN_LOCAL) ? v.get(IFLA_VXLAN_LOCAL) : v.get(IFLA_VXLAN_LOCAL6);
+  const rtattr* group = v.has(IFLA_VXLAN_GROUP) ? v.get(IFLA_VXLAN_GROUP) : v.get(IFLA_VXLAN_GROUP6);
+  o.Set("local", IpValue(env, local));
+  o.Set("group", IpValue(env, group));
+  o.Set("underlayIndex", IndexOrNull(env, v.get(IFLA_VXLAN_LINK)));
+  o.Set("learning", Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_LEARNING)) != 0));
+  o.Set("ttl", AttrAs<uint8_t>(v.get(IFLA_VXLAN_TTL)));
+  // Absent means the kernel default: no outer UDP checksum.
+  o.Set("udpCsum", Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_UDP_CSUM)) != 0));
+  auto range = AttrAs<ifla_vxlan_port_range>(v.get(IFLA_VXLAN_PORT_RANGE));
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, ntohs(range.low));
+  r.Set(1u, ntohs(range.high));
+  o.Set("srcPortRange", r);
+  return o;
+}
+
+Napi::Value Links(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    NetlinkSocket sock;
+    NetlinkRequest req(RTM_GETLINK, 0);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    req.AddHeader(&ifi, sizeof ifi);
+    uint32_t mask = RTEXT_FILTER_SKIP_STATS;
+    req.AddAttr(IFLA_EXT_MASK, &mask, sizeof mask);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const NetlinkMessage& m : sock.Dump(req)) {
+      const ifinfomsg* h = HeaderOf<ifinfomsg>(m);
+      if (m.type != RTM_NEWLINK || !h) continue;
+      AttrTable a = AttrsOf<ifinfomsg>(m, IFLA_MAX);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("ifindex", h->ifi_index);
+      const rtattr* name = a.get(IFLA_IFNAME);
+      o.Set("name", name ? std::string(reinterpret_cast<const char*>(AttrTable::Data(name)),
+                                       strnlen(reinterpret_cast<const char*>(AttrTable::Data(name)),
+                                               AttrTable::Len(name)))
+                         : std::string());
+      o.Set("mac", MacValue(env, a.get(IFLA_ADDRESS)));
+      o.Set("mtu", AttrAs<uint32_t>(a.get(IFLA_MTU)));
+      o.Set("up", Napi::Boolean::New(env, (h->ifi_flags & IFF_UP) != 0));
+      o.Set("operState", OperStateName(AttrAs<uint8_t>(a.get(IFLA_OPERSTATE))));
+      o.Set("flags", h->ifi_flags);
+      o.Set("masterIndex", IndexOrNull(env, a.get(IFLA_MASTER)));
+      Napi::Value kind = env.Null();
+      if (const rtattr* li = a.get(IFLA_LINKINFO)) {
+        AttrTable lt(AttrTable::Data(li), AttrTable::Len(li), IFLA_INFO_MAX);
+        if (const rtattr* k = lt.get(IFLA_INFO_KIND)) {
+          auto* text = reinterpret_cast<const char*>(AttrTable::Data(k));
+          std::string ks(text, strnlen(text, AttrTable::Len(k)));
+          kind = Napi::String::New(env, ks);
+          if (ks == "vxlan" && lt.has(IFLA_INFO_DATA)) {
+            o.Set("vxlan", VxlanInfo(env, lt.get(IFLA_INFO_DATA)));
+          }
+        }
+      }
+      o.Set("kind", kind);
+      out.Set(n++, o);
+    }
+    return out;
+  });
+}
+
+Napi::Value Addrs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    NetlinkSocket sock;
+    auto names = LinkNames(sock);
+    NetlinkRequest req(RTM_GETADDR, 0);
+    ifaddrmsg ifa{};
+    ifa.ifa_family = AF_UNSPEC;
+    req.AddHeader(&ifa, sizeof ifa);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const NetlinkMessage& m : sock.Dump(req)) {
+      const ifaddrmsg* h = HeaderOf<ifaddrmsg>(m);
+      if (m.type != RTM_NEWADDR || !h) continue;
+      if (h->ifa_family != AF_INET && h->ifa_family != AF_INET6) continue;
+      AttrTable a = AttrsOf<ifaddrmsg>(m, IFA_MAX);
+      // IFA_LOCAL is our own address; IFA_ADDRESS is the peer on point-to-point links.
+      const rtattr* addr = a.has(IFA_LOCAL) ? a.get(IFA_LOCAL) : a.get(IFA_ADDRESS);
+      if (!addr) continue;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("ifindex", h->ifa_index);
+      o.Set("ifname", NameValue(env, names, h->ifa_index));
+      o.Set("family", h->ifa_family == AF_INET ? 4 : 6);
+      o.Set("address", IpValue(env, addr));
+      o.Set("prefixLen", h->ifa_prefixlen);
+      out.Set(n++, o);
+    }
+    return out;
+  });
+}
+
+Napi::Value Routes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    NetlinkSocket sock;
+    auto names = LinkNames(sock);
+    NetlinkRequest req(RTM_GETROUTE, 0);
+    rtmsg rtm{};
+    rtm.rtm_family = AF_INET;  // table 0 in a dump = every table
+    req.AddHeader(&rtm, sizeof rtm);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const NetlinkMessage& m : sock.Dump(req)) {
+      const rtmsg* h = HeaderOf<rtmsg>(m);
+      if (m.type != RTM_NEWROUTE || !h || h->rtm_family != AF_INET) continue;
+      if (h->rtm_flags & RTM_F_CLONED) continue;
+      AttrTable a = AttrsOf<rtmsg>(m, RTA_MAX);
+      Napi::Object o = Napi::Object::New(env);
+      const rtattr* dst = a.get(RTA_DST);
+      if (h->rtm_dst_len == 0 && !dst) {
+        o.Set("dst", "default");
+      } else {
+        std::string d = dst ? IpString(AttrTable::Data(dst), AttrTable::Len(dst)) : "0.0.0.0";
+        o.Set("dst", d + "/" + std::to_string(h->rtm_dst_len));
+      }
+      const rtattr* gw = a.get(RTA_GATEWAY);
+      const rtattr* oif = a.get(RTA_OIF);
+      bool onlink = (h->rtm_flags & RTNH_F_ONLINK) != 0;
+      int ifindex = oif ? static_cast<int>(AttrAs<uint32_t>(oif)) : 0;
+      // A multipath route has no top-level gateway/oif: report its first hop.
+      if (!gw && !oif && a.has(RTA_MULTIPATH)) {
+        const rtattr* mp = a.get(RTA_MULTIPATH);
+        if (AttrTable::Len(mp) >= sizeof(rtnexthop)) {
+          auto* nh = reinterpret_cast<const rtnexthop*>(AttrTable::Data(mp));
+          ifindex = nh->rtnh_ifindex;
+          onlink = onlink || (nh->rtnh_flags & RTNH_F_ONLINK);
+          if (nh->rtnh_len > sizeof(rtnexthop)) {
+            AttrTable na(reinterpret_cast<const uint8_t*>(RTNH_DATA(nh)),
+                         nh->rtnh_len - RTNH_LENGTH(0), RTA_MAX);
+            gw = na.get(RTA_GATEWAY);
+          }
+        }
+      }
+      o.Set("gateway", IpValue(env, gw));
+      o.Set("ifindex", ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
+      o.Set("ifname", ifindex ? NameValue(env, names, ifindex) : env.Null());
+      o.Set("prefsrc", IpValue(env, a.get(RTA_PREFSRC)));
+      o.Set("onlink", Napi::Boolean::New(env, onlink));
+      uint32_t table = a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table;
+      o.Set("table", table);
+      o.Set("type", RouteTypeName(h->rtm_type));
+      out.Set(n++, o);
+    }
+    return out;
+  });
+}
+
+Napi::Value Neighbors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    NetlinkSocket sock;
+    auto names = LinkNames(sock);
+    NetlinkRequest req(RTM_GETNEIGH, 0);
+    ndmsg ndm{};
+    ndm.ndm_family = AF_INET;
+    req.AddHeader(&ndm, sizeof ndm);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const NetlinkMessage& m : sock.Dump(req)) {
+      const ndmsg* h = HeaderOf<ndmsg>(m);
+      if (m.type != RTM_NEWNEIGH || !h || h->ndm_family != AF_INET) continue;
+      AttrTable a = AttrsOf<ndmsg>(m, NDA_MAX);
+      if (!a.has(NDA_DST)) continue;
+      out.Set(n++, NeighborObject(env, names, h, a));
+    }
+    return out;
+  });
+}
+
+Napi::Value Fdb(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    NetlinkSocket sock;
+    auto names = LinkNames(sock);
+    NetlinkRequest req(RTM_GETNEIGH, 0);
+    ndmsg ndm{};
+    ndm.ndm_family = AF_BRIDGE;
+    req.AddHeader(&ndm, sizeof ndm);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const NetlinkMessage& m : sock.Dump(req)) {
+      const ndmsg* h = HeaderOf<ndmsg>(m);
+      if (m.type != RTM_NEWNEIGH || !h || h->ndm_family != AF_BRIDGE) continue;
+      AttrTable a = AttrsOf<ndmsg>(m, NDA_MAX);
+      const rtattr* mac = a.get(NDA_LLADDR);
+      if (!mac) continue;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("ifindex", h->ndm_ifindex);
+      o.Set("ifname", NameValue(env, names, h->ndm_ifindex));
+      o.Set("mac", MacValue(env, mac));
+      o.Set("dst", IpValue(env, a.get(NDA_DST)));
+      const rtattr* port = a.get(NDA_PORT);
+      o.Set("port", port ? Napi::Value(Napi::Number::New(env, ntohs(AttrAs<uint16_t>(port))))
+                         : env.Null());
+      const rtattr* vni = a.get(NDA_VNI);
+      o.Set("vni", vni ? Napi::Value(Napi::Number::New(env, AttrAs<uint32_t>(vni))) : env.Null());
+      o.Set("permanent", Napi::Boolean::New(env, (h->ndm_state & NUD_PERMANENT) != 0));
+      o.Set("masterIndex", IndexOrNull(env, a.get(NDA_MASTER)));
+      o.Set("flags", h->ndm_flags);
+      out.Set(n++, o);
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+void InitNetlink(Napi::Env env, Napi::Object exports) {
+  exports.Set("netlinkLinks", Napi::Function::New(env, Links, "netlinkLinks"));
+  exports.Set("netlinkAddrs", Napi::Function::New(env, Addrs, "netlinkAddrs"));
+  exports.Set("netlinkRoutes", Napi::Function::New(env, Routes, "netlinkRoutes"));
+  exports.Set("netlinkNeighbors", Napi::Function::New(env, Neighbors, "netlinkNeighbors"));
+  exports.Set("netlinkFdb", Napi::Function::New(env, Fdb, "netlinkFdb"));
+  InitNetlinkQuery(env, exports);
+  InitEthtool(env, exports);
+}
+
 }  // namespace vxprobe

@@ -99,6 +99,11 @@ export interface FirewallRule {
   /** 'input' | 'forward' | 'output' | ... (nft hook or iptables built-in chain, lower case). */
   hook: string | null;
   verdict: 'accept' | 'drop' | 'reject' | 'other';
+  /**
+   * L4 protocol the rule is restricted to ('udp', 'tcp', 'icmp' ...), null when
+   * it matches any. A 'tcp' rule cannot drop VXLAN, whatever udpDports says.
+   */
+  l4proto: string | null;
   /** UDP destination ports the rule matches, empty when it matches any. */
   udpDports: number[];
   /** Human-readable rule as the tool prints it. */
@@ -125,7 +130,15 @@ export interface OffloadFacts {
 export interface HostFacts {
   hostname: string;
   /** The NIC vxprobe probes through (the underlay). */
-  nic: { name: string; ifindex: number; mac: string | null; mtu: number; addresses: string[] };
+  nic: {
+    name: string;
+    ifindex: number;
+    mac: string | null;
+    mtu: number;
+    addresses: string[];
+    /** How the NIC was picked: --iface, the default route, or a VXLAN device's underlay. */
+    chosenBy: 'argument' | 'default-route' | 'vxlan-underlay';
+  };
   links: LinkInfo[];
   addresses: AddrInfo[];
   routes: RouteInfo[];

@@ -1,0 +1,150 @@
+#include "netlink_query.h"
+
+#include <linux/rtnetlink.h>
+
+#include "netlink_util.h"
+
+namespace vxprobe {
+namespace {
+
+Napi::Array NudStates(Napi::Env env, uint16_t state) {
+  static const struct {
+    uint16_t bit;
+    const char* name;
+  } kStates[] = {{NUD_INCOMPLETE, "incomplete"}, {NUD_REACHABLE, "reachable"},
+                 {NUD_STALE, "stale"},           {NUD_DELAY, "delay"},
+                 {NUD_PROBE, "probe"},           {NUD_FAILED, "failed"},
+                 {NUD_NOARP, "noarp"},           {NUD_PERMANENT, "permanent"}};
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (const auto& s : kStates) {
+    if (state & s.bit) out.Set(n++, s.name);
+  }
+  if (n == 0) out.Set(n++, "none");
+  return out;
+}
+
+// routeGet(dst: string, oif?: number): the kernel's answer for one address.
+Napi::Value RouteGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ParsedIp dst = ParseIpArg(info[0], "dst");
+  int oif = 0;
+  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) {
+    oif = ParseIfindexArg(info[1], "oif");
+  }
+  std::string text = IpString(dst.bytes, dst.len);
+  return WithNetlinkErrors(
+      env,
+      [&]() -> Napi::Value {
+        NetlinkSocket sock;
+        NetlinkRequest req(RTM_GETROUTE, 0);
+        rtmsg rtm{};
+        rtm.rtm_family = static_cast<uint8_t>(dst.family);
+        rtm.rtm_dst_len = static_cast<uint8_t>(dst.len * 8);
+        rtm.rtm_flags = RTM_F_LOOKUP_TABLE;  // report the table the route came from
+        req.AddHeader(&rtm, sizeof rtm);
+        req.AddAttr(RTA_DST, dst.bytes, dst.len);
+        if (oif) req.AddAttr(RTA_OIF, &oif, sizeof oif);
+        auto replies = sock.Request(req, "RTM_GETROUTE");
+        for (const NetlinkMessage& m : replies) {
+          if (m.type != RTM_NEWROUTE || m.payload.size() < sizeof(rtmsg)) continue;
+          auto* h = reinterpret_cast<const rtmsg*>(m.payload.data());
+          size_t off = NLMSG_ALIGN(sizeof(rtmsg));
+          AttrTable a(m.payload.data() + off, m.payload.size() - off, RTA_MAX);
+          auto names = LinkNames(sock);
+          int ifindex = static_cast<int>(AttrAs<uint32_t>(a.get(RTA_OIF)));
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("dst", text);
+          o.Set("ifindex", ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
+          o.Set("ifname", ifindex ? NameValue(env, names, ifindex) : env.Null());
+          o.Set("gateway", IpValue(env, a.get(RTA_GATEWAY)));
+          o.Set("prefsrc", IpValue(env, a.get(RTA_PREFSRC)));
+          o.Set("type", RouteTypeName(h->rtm_type));
+          o.Set("table", a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table);
+          return o;
+        }
+        throw NetlinkError{ENOENT, "RTM_GETROUTE"};
+      },
+      "route to " + text);
+}
+
+NetlinkRequest NeighRequest(uint16_t type, uint16_t flags, const ParsedIp& ip, int ifindex,
+                            uint8_t ndm_flags) {
+  NetlinkRequest req(type, flags);
+  ndmsg ndm{};
+  ndm.ndm_family = static_cast<uint8_t>(ip.family);
+  ndm.ndm_ifindex = ifindex;
+  ndm.ndm_flags = ndm_flags;
+  req.AddHeader(&ndm, sizeof ndm);
+  req.AddAttr(NDA_DST, ip.bytes, ip.len);
+  return req;
+}
+
+// neighborGet(ip, ifindex): the entry, or null when the kernel has none.
+Napi::Value NeighborGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ParsedIp ip = ParseIpArg(info[0], "ip");
+  int ifindex = ParseIfindexArg(info[1], "ifindex");
+  return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    NetlinkSocket sock;
+    NetlinkRequest req = NeighRequest(RTM_GETNEIGH, 0, ip, ifindex, 0);
+    std::vector<NetlinkMessage> replies;
+    try {
+      replies = sock.Request(req, "RTM_GETNEIGH");
+    } catch (const NetlinkError& e) {
+      if (e.err == ENOENT) return env.Null();
+      throw;
+    }
+    for (const NetlinkMessage& m : replies) {
+      if (m.type != RTM_NEWNEIGH || m.payload.size() < sizeof(ndmsg)) continue;
+      auto* h = reinterpret_cast<const ndmsg*>(m.payload.data());
+      size_t off = NLMSG_ALIGN(sizeof(ndmsg));
+      AttrTable a(m.payload.data() + off, m.payload.size() - off, NDA_MAX);
+      return NeighborObject(env, LinkNames(sock), h, a);
+    }
+    return env.Null();
+  });
+}
+
+// neighborResolve(ip, ifindex): makes the kernel start ARP/ND for ip on the
+// device. RTM_NEWNEIGH with NTF_USE (and NLM_F_CREATE) runs neigh_event_send()
+// exactly as if a packet were queued to that neighbor: a missing entry is
+// created INCOMPLETE and solicited, a STALE/FAILED one is re-probed, a valid
+// one is left alone. Unlike sending a UDP datagram to trigger ARP, it puts no
+// packet on the wire besides the ARP request itself, and it names the device
+// explicitly instead of trusting the route. Needs CAP_NET_ADMIN.
+Napi::Value NeighborResolve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ParsedIp ip = ParseIpArg(info[0], "ip");
+  int ifindex = ParseIfindexArg(info[1], "ifindex");
+  return WithNetlinkErrors(
+      env,
+      [&]() -> Napi::Value {
+        NetlinkSocket sock;
+        NetlinkRequest req = NeighRequest(RTM_NEWNEIGH, NLM_F_CREATE, ip, ifindex, NTF_USE);
+        sock.Request(req, "RTM_NEWNEIGH");
+        return env.Undefined();
+      },
+      "resolve neighbor " + IpString(ip.bytes, ip.len));
+}
+
+}  // namespace
+
+Napi::Object NeighborObject(Napi::Env env, const std::unordered_map<int, std::string>& names,
+                            const ndmsg* h, const AttrTable& a) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ifindex", h->ndm_ifindex);
+  o.Set("ifname", NameValue(env, names, h->ndm_ifindex));
+  o.Set("ip", IpValue(env, a.get(NDA_DST)));
+  o.Set("mac", MacValue(env, a.get(NDA_LLADDR)));
+  o.Set("state", NudStates(env, h->ndm_state));
+  return o;
+}
+
+void InitNetlinkQuery(Napi::Env env, Napi::Object exports) {
+  exports.Set("routeGet", Napi::Function::New(env, RouteGet, "routeGet"));
+  exports.Set("neighborGet", Napi::Function::New(env, NeighborGet, "neighborGet"));
+  exports.Set("neighborResolve", Napi::Function::New(env, NeighborResolve, "neighborResolve"));
+}
+
+}  // namespace vxprobe

@@ -1,0 +1,77 @@
+// Typed access to the kernel's tables through the addon's rtnetlink dumps.
+// The native objects carry a few raw extras (operState, flags); these
+// functions return exactly the shapes of types.ts, which pairing exchanges.
+import { native } from '../native.js';
+import type { RouteLookup } from './netlink-binding.js';
+import type { AddrInfo, FdbInfo, LinkInfo, NeighInfo, RouteInfo } from './types.js';
+
+export type { RouteLookup } from './netlink-binding.js';
+
+/** IFF_NOARP from <net/if.h>: the device resolves no link-layer next hop. */
+export const IFF_NOARP = 0x80;
+
+export interface LinkWithState extends LinkInfo {
+  operState: string;
+  flags: number;
+}
+
+export function readLinksRaw(): LinkWithState[] {
+  return native().netlinkLinks();
+}
+
+export function toLinkInfo(l: LinkWithState): LinkInfo {
+  const out: LinkInfo = {
+    ifindex: l.ifindex,
+    name: l.name,
+    mac: l.mac,
+    mtu: l.mtu,
+    up: l.up,
+    kind: l.kind,
+    masterIndex: l.masterIndex,
+  };
+  if (l.vxlan) out.vxlan = l.vxlan;
+  return out;
+}
+
+export function readLinks(): LinkInfo[] {
+  return readLinksRaw().map(toLinkInfo);
+}
+
+export function readAddrs(): AddrInfo[] {
+  return native().netlinkAddrs();
+}
+
+/** IPv4 routes of every table (main = 254, local = 255). */
+export function readRoutes(): RouteInfo[] {
+  return native().netlinkRoutes();
+}
+
+export function readNeighbors(): NeighInfo[] {
+  return native().netlinkNeighbors();
+}
+
+export function readFdb(): FdbInfo[] {
+  return native()
+    .netlinkFdb()
+    .map((f) => ({
+      ifindex: f.ifindex,
+      ifname: f.ifname,
+      mac: f.mac,
+      dst: f.dst,
+      port: f.port,
+      vni: f.vni,
+      permanent: f.permanent,
+    }));
+}
+
+export function routeGet(dst: string, oif?: number): RouteLookup {
+  return native().routeGet(dst, oif);
+}
+
+export function neighborGet(ip: string, ifindex: number): NeighInfo | null {
+  return native().neighborGet(ip, ifindex);
+}
+
+export function neighborResolve(ip: string, ifindex: number): void {
+  native().neighborResolve(ip, ifindex);
+}

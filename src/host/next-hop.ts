@@ -1,0 +1,102 @@
+// The wire path's next hop: which NIC, source IP/MAC and next-hop MAC the
+// kernel itself would use to reach a destination (route lookup, then the
+// neighbor table, triggering ARP when the entry is missing or failed).
+import { isIPv4 } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CannotRunError, UsageError, explainSystemError, isSystemError } from '../errors.js';
+import { IFF_NOARP, neighborGet, neighborResolve, readLinksRaw, routeGet } from './netlink.js';
+import type { RouteLookup } from './netlink.js';
+import type { NeighInfo } from './types.js';
+
+export interface NextHop {
+  dst: string;
+  ifname: string;
+  ifindex: number;
+  srcIp: string;
+  srcMac: string;
+  /** The gateway when the route has one, else dst itself. */
+  nextHopIp: string;
+  nextHopMac: string;
+}
+
+export interface NextHopOptions {
+  /** The NIC the caller means to send on; an error when the route disagrees. */
+  iface?: string;
+  /** How long to wait for ARP when the neighbor is unknown (default 1000 ms). */
+  timeoutMs?: number;
+}
+
+const POLL_MS = 5;
+// States in which the kernel itself would send to the entry's MAC right away.
+const USABLE = new Set(['reachable', 'stale', 'delay', 'probe', 'permanent', 'noarp']);
+
+function usable(n: NeighInfo | null): n is NeighInfo & { mac: string } {
+  return !!n && n.mac !== null && n.state.some((s) => USABLE.has(s));
+}
+
+function lookupRoute(dst: string): RouteLookup {
+  try {
+    return routeGet(dst);
+  } catch (err) {
+    if (isSystemError(err)) {
+      if (['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EACCES', 'EINVAL'].includes(err.code ?? '')) {
+        throw new CannotRunError(`no route to ${dst}`, { cause: err });
+      }
+      throw new CannotRunError(explainSystemError(err, dst), { cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Promise<NextHop> {
+  if (!isIPv4(dst)) throw new UsageError(`not an IPv4 address: "${dst}"`);
+  const timeoutMs = opts.timeoutMs ?? 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+    throw new UsageError(`timeout must be a non-negative number of milliseconds, got ${timeoutMs}`);
+  }
+  const links = readLinksRaw();
+  const wanted = opts.iface === undefined ? undefined : links.find((l) => l.name === opts.iface);
+  if (opts.iface !== undefined && !wanted) {
+    throw new UsageError(`no such network interface "${opts.iface}" (see \`ip link\`)`);
+  }
+
+  const route = lookupRoute(dst);
+  if (route.type === 'local') throw new CannotRunError(`${dst} is an address of this host`);
+  if (route.type !== 'unicast' || route.ifindex === null) {
+    throw new CannotRunError(`no route to ${dst} (the route is of type ${route.type})`);
+  }
+  const link = links.find((l) => l.ifindex === route.ifindex);
+  const ifname = link?.name ?? route.ifname ?? `ifindex ${route.ifindex}`;
+  if (wanted && wanted.ifindex !== route.ifindex) {
+    throw new CannotRunError(`route to ${dst} leaves through ${ifname}, not ${wanted.name}`);
+  }
+  if (!link || !link.mac || link.flags & IFF_NOARP) {
+    throw new CannotRunError(`route to ${dst} leaves through ${ifname}, which has no Ethernet next hop`);
+  }
+  const srcIp = route.prefsrc;
+  if (!srcIp) throw new CannotRunError(`${ifname} has no IPv4 address to send ${dst} from`);
+
+  const nextHopIp = route.gateway ?? dst;
+  const nextHopMac = await resolveNeighbor(nextHopIp, route.ifindex, ifname, timeoutMs);
+  return { dst, ifname, ifindex: route.ifindex, srcIp, srcMac: link.mac, nextHopIp, nextHopMac };
+}
+
+async function resolveNeighbor(
+  ip: string,
+  ifindex: number,
+  ifname: string,
+  timeoutMs: number,
+): Promise<string> {
+  let entry = neighborGet(ip, ifindex);
+  if (usable(entry)) return entry.mac;
+  neighborResolve(ip, ifindex);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    entry = neighborGet(ip, ifindex);
+    if (usable(entry)) return entry.mac;
+    if (Date.now() >= deadline) break;
+    await sleep(POLL_MS);
+  }
+  const state = entry ? ` (neighbor state ${entry.state.join(',')})` : '';
+  throw new CannotRunError(`${ip} did not answer ARP on ${ifname}${state}`);
+}
