@@ -1,6 +1,6 @@
 // Runs the system tools the lab drives (ip, nft, sysctl...). Every command is
 // recorded so `--print` can show a user exactly how to reproduce a lab by hand.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { CannotRunError } from '../errors.js';
 
 export interface ExecOptions {
@@ -8,6 +8,8 @@ export interface ExecOptions {
   input?: string;
   /** Return the failure instead of throwing (for idempotent cleanup). */
   allowFail?: boolean;
+  /** Leave it out of the log: polling and observation, not lab construction. */
+  quiet?: boolean;
 }
 
 export interface ExecResult {
@@ -27,8 +29,7 @@ export class Shell {
   constructor(readonly dryRun = false) {}
 
   run(argv: string[], opts: ExecOptions = {}): ExecResult {
-    const shown = argv.map(shellQuote).join(' ');
-    this.log.push(opts.input ? `${shown} <<'EOF'\n${opts.input.trimEnd()}\nEOF` : shown);
+    const shown = this.record(argv, opts);
     if (this.dryRun) return { ok: true, stdout: '', stderr: '' };
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
@@ -44,6 +45,43 @@ export class Shell {
       throw new CannotRunError(`\`${shown}\` failed: ${result.stderr.trim() || `exit ${res.status}`}`);
     }
     return result;
+  }
+
+  /** Like run(), without blocking the event loop (for observations run side by side). */
+  runAsync(argv: string[], opts: ExecOptions & { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const shown = this.record(argv, opts);
+    if (this.dryRun) return Promise.resolve({ ok: true, stdout: '', stderr: '' });
+    const [cmd, ...args] = argv;
+    if (!cmd) return Promise.reject(new Error('empty command'));
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'ENOENT' ? new CannotRunError(missingToolMessage(cmd)) : err);
+      });
+      child.on('close', (code) => {
+        const result = { ok: code === 0, stdout, stderr };
+        if (!result.ok && !opts.allowFail) {
+          reject(new CannotRunError(`\`${shown}\` failed: ${stderr.trim() || `exit ${code}`}`));
+        } else resolve(result);
+      });
+      child.stdin.on('error', () => undefined); // a command that never reads its stdin
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  /** Adds a line to the log without running anything (a background program). */
+  note(line: string): void {
+    this.log.push(line);
+  }
+
+  private record(argv: string[], opts: ExecOptions): string {
+    const shown = argv.map(shellQuote).join(' ');
+    if (!opts.quiet) this.log.push(opts.input ? `${shown} <<'EOF'\n${opts.input.trimEnd()}\nEOF` : shown);
+    return shown;
   }
 }
 

@@ -16,7 +16,7 @@ export function newRunTag(): string {
 export class Netns {
   constructor(
     readonly name: string,
-    private readonly shell: Shell,
+    readonly shell: Shell,
   ) {}
 
   /** argv prefixed so it runs inside this namespace. */
@@ -105,4 +105,30 @@ export function vethBetween(
   ]);
   a.ip(['link', 'set', aName, 'up']);
   b.ip(['link', 'set', bName, 'up']);
+}
+
+/** Keeps a namespace after this process exits (`lab up`): `lab down` removes it. */
+export function releaseNetns(ns: Netns | string): void {
+  live.delete(typeof ns === 'string' ? ns : ns.name);
+}
+
+/**
+ * Removes every namespace of one run (or of every run with no tag), first
+ * killing the processes still inside them, which are ours: a lab started them.
+ * Returns the names removed.
+ */
+export function removeOurNetns(shell: Shell, tag?: string): string[] {
+  const names = listOurNetns(tag);
+  for (const name of names) {
+    const pids = shell.run(['ip', 'netns', 'pids', name], { allowFail: true, quiet: true }).stdout;
+    for (const pid of pids.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  for (const name of names) deleteNetns(shell, name);
+  return names;
 }
