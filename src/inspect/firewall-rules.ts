@@ -31,6 +31,9 @@ const SKIP_WORDS = new Set([
 export function parseRuleSelectors(rule: FirewallRule): RuleSelectors {
   const t = tokenize(rule.text.replace(/^\[\d+:\d+\]\s*/, ''));
   const sel: RuleSelectors = { saddrs: [], daddrs: [], iifs: [], oifs: [], udp: false, specific: false, handle: null };
+  // The collector's own protocol reading wins over the text.
+  if (rule.l4proto === 'udp') sel.udp = true;
+  else if (rule.l4proto !== null && rule.l4proto !== undefined && rule.l4proto !== 'all') sel.specific = true;
   const addr = (list: Cidr[], v: string | undefined) => {
     const c = v ? parseCidr(v) : null;
     if (c) list.push(c);

@@ -34,7 +34,7 @@ export function formatReport(r: InspectReport): string {
   const nodeW = Math.max(4, ...r.findings.map((f) => (f.node ?? '-').length));
   lines.push(`  #  ${pad('SEVERITY', 8)}  ${pad('CHECK', idW)}  ${pad('NODE', nodeW)}  FINDING`);
   r.findings.forEach((f, i) => {
-    lines.push(`${pad(String(i + 1), 3).padStart(3)}  ${pad(f.severity, 8)}  ${pad(f.id, idW)}  ${pad(f.node ?? '-', nodeW)}  ${f.message}`);
+    lines.push(`${String(i + 1).padStart(3)}  ${pad(f.severity, 8)}  ${pad(f.id, idW)}  ${pad(f.node ?? '-', nodeW)}  ${f.message}`);
   });
   lines.push('');
   lines.push('Fix:');

@@ -138,9 +138,11 @@ export const checkFirewall: Check = (ctx) => {
     const net = netText;
     out.push({
       id: 'forward-policy-drop',
-      severity: 'error',
+      // A warning: flannel's own ACCEPTs sit behind a jump (FLANNEL-FWD) that
+      // the collected rules do not follow, so their absence is not proven.
+      severity: 'warning',
       node: ctx.selfLabel,
-      message: `the FORWARD policy is DROP and no rule accepts the pod network ${netText}: traffic between cni0 and ${ctx.overlay?.name ?? 'the VXLAN device'} is dropped`,
+      message: `the FORWARD policy is DROP and no visible rule accepts the pod network ${netText}: unless flannel's FLANNEL-FWD accepts it, traffic between cni0 and ${ctx.overlay?.name ?? 'the VXLAN device'} is dropped`,
       evidence: { forwardPolicy: 'drop', podNetwork: nets.map(formatCidr) },
       remedy: nft
         ? `nft insert rule inet filter forward ip saddr ${net} accept; nft insert rule inet filter forward ip daddr ${net} accept (adjust table/chain to yours)`

@@ -21,8 +21,6 @@ export interface InspectOptions extends ClusterSourceOptions {
 
 export type FactsCollector = (opts: { iface?: string; ports?: number[] }) => Promise<HostFacts>;
 
-const FLANNEL_DEFAULT_PORT = 8472;
-
 export function readFactsFile(file: string): HostFacts {
   let text: string;
   try {
@@ -48,8 +46,10 @@ export function readFactsFile(file: string): HostFacts {
 
 export async function runInspect(opts: InspectOptions, collect: FactsCollector): Promise<InspectReport> {
   const truth: ClusterTruth | null = await loadClusterTruth(opts);
-  const ports = [...new Set([FLANNEL_DEFAULT_PORT, truth?.config?.port ?? FLANNEL_DEFAULT_PORT])];
-  const facts = opts.factsFile ? readFactsFile(opts.factsFile) : await collect({ ...(opts.iface ? { iface: opts.iface } : {}), ports });
+  // The collector reports who holds the VXLAN devices' ports (8472 without any).
+  const facts = opts.factsFile
+    ? readFactsFile(opts.factsFile)
+    : await collect({ ...(opts.iface ? { iface: opts.iface } : {}) });
   const cluster = truth?.nodes ?? null;
   const overlay = selectOverlayDevice(facts, clusterVni(cluster, truth?.config ?? null));
   if (opts.node && cluster && !cluster.some((n) => n.name === opts.node)) {

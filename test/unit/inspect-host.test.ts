@@ -3,7 +3,7 @@ import type { FirewallRule } from '../../src/host/types.js';
 import { errorsOf, healthyFacts, healthySpecs, ids, inspectFixture } from '../fixtures/inspect/cluster.js';
 
 const ipt = (chain: string, text: string, verdict: FirewallRule['verdict'], udpDports: number[] = []): FirewallRule => ({
-  backend: 'iptables', table: 'filter', chain, hook: chain.toLowerCase(), verdict, udpDports, text, packets: 3,
+  backend: 'iptables', table: 'filter', chain, hook: chain.toLowerCase(), verdict, l4proto: /-p (\S+)/.exec(text)?.[1] ?? null, udpDports, text, packets: 3,
 });
 
 describe('inspect: sysctls', () => {
@@ -69,7 +69,7 @@ describe('inspect: firewall', () => {
   it('reads nft rules and gives the delete-by-handle command', () => {
     const f = healthyFacts();
     f.firewall.rules = [
-      { backend: 'nftables', table: 'inet filter', chain: 'forward', hook: 'forward', verdict: 'drop', udpDports: [], text: 'ip daddr 10.244.1.0/24 counter packets 5 bytes 420 drop # handle 7', packets: 5 },
+      { backend: 'nftables', table: 'inet filter', chain: 'forward', hook: 'forward', verdict: 'drop', l4proto: null, udpDports: [], text: 'ip daddr 10.244.1.0/24 counter packets 5 bytes 420 drop # handle 7', packets: 5 },
     ];
     const found = inspectFixture(f, healthySpecs()).findings.find((x) => x.id === 'forward-rule-blocks-pods');
     expect(found?.remedy).toBe('nft delete rule inet filter forward handle 7');
