@@ -118,6 +118,21 @@ export const checkPortHolders: Check = (ctx) => {
             : `find the owner (\`ss -uapn 'sport = :${own.port}'\`) and stop it, or move flannel to another port (net-conf.json "Port": 8475)`,
       });
     }
+    const ownerOk = vxlans.some((h) => h.kind === 'vxlan' && h.device === ctx.overlay?.name);
+    if (isOverlayPort && vxlans.length > 0 && !ownerOk) {
+      // The kernel shares one socket per port only among compatible devices:
+      // a foreign one (OVS/Cilium metadata mode, VNI 0) keeps flannel's down.
+      const foreign = vxlans.map((h) => (h.kind === 'vxlan' ? `${h.device} (${h.vni === 0 ? 'external/metadata mode' : `VNI ${h.vni}`})` : ''));
+      out.push({
+        id: 'port-held-by-vxlan',
+        severity: 'error',
+        node: ctx.selfLabel,
+        message: `udp/${own.port} is held by VXLAN device ${foreign.join(', ')}, not ${overlayName}: flannel's device cannot open its port, and frames to it go to the other device`,
+        evidence: { port: own.port, holders: foreign, overlay: overlayName, overlayUp: ctx.overlay?.up ?? false },
+        remedy: `${vxlans.map((h) => (h.kind === 'vxlan' ? `ip link del ${h.device}` : '')).join('; ')} if it is a leftover; if another CNI/OVS needs it, move flannel: kube-flannel-cfg net-conf.json "Backend": {"Type": "vxlan", "Port": 8475}, then restart the flannel pods`,
+      });
+      continue;
+    }
     if (vxlans.length > 1) {
       const byVni = new Map<number, string[]>();
       for (const h of vxlans) if (h.kind === 'vxlan') byVni.set(h.vni, [...(byVni.get(h.vni) ?? []), h.device]);

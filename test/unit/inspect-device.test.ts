@@ -107,3 +107,20 @@ describe('inspect: who holds the VXLAN port', () => {
     expect(ids(errorsOf(inspectFixture(f, healthySpecs()).findings))).toEqual(['port-not-listening']);
   });
 });
+
+describe('inspect: a foreign VXLAN device on the overlay port', () => {
+  it('names the device holding the port when flannel.1 could not open it', () => {
+    const f = healthyFacts();
+    f.links[2]!.up = false;
+    f.links.push({
+      ifindex: 3, name: 'vxlan0', mac: 'd2:51:e5:5d:32:5b', mtu: 1500, up: true, kind: 'vxlan', masterIndex: null,
+      vxlan: { vni: 0, port: 8472, local: null, group: null, underlayIndex: null, learning: false, ttl: 0, udpCsum: true, srcPortRange: [0, 0] },
+    });
+    f.ports = [{ port: 8472, holders: [{ kind: 'vxlan', device: 'vxlan0', ifindex: 3, vni: 0 }] }];
+    const r = inspectFixture(f, healthySpecs());
+    expect(ids(errorsOf(r.findings))).toEqual(['vxlan-device-down', 'port-held-by-vxlan']);
+    const found = r.findings.find((x) => x.id === 'port-held-by-vxlan')!;
+    expect(found.message).toMatch(/vxlan0 \(external\/metadata mode\), not flannel\.1/);
+    expect(found.remedy).toMatch(/^ip link del vxlan0 if it is a leftover/);
+  });
+});
