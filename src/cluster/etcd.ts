@@ -1,6 +1,8 @@
 // flannel's etcd backend: `<prefix>/config` and `<prefix>/subnets/<a.b.c.d-len>`
 // leases, read through etcd v3's JSON gateway (POST /v3/kv/range) with Node's
-// own fetch, so no etcd client library is needed.
+// own http client, so no etcd client library is needed.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { CannotRunError, UsageError } from '../errors.js';
 import type { ClusterNode, ClusterTruth, FlannelNetworkConfig } from './types.js';
 import {
@@ -59,27 +61,41 @@ function baseUrl(url: string): URL {
   return u;
 }
 
+// node:http rather than fetch: fetch refuses "bad ports" (e.g. 6000, 6666)
+// that an etcd may well listen on.
+function post(target: URL, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      target,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function gatewayPost(url: string, path: string, body: object, timeoutMs: number): Promise<Json> {
   const target = new URL(path, baseUrl(url));
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await post(target, JSON.stringify(body), timeoutMs);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+    const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
     throw new CannotRunError(`etcd at ${url} unreachable: ${why}`, { cause: err });
   }
-  const text = await res.text();
-  if (!res.ok) {
-    throw new CannotRunError(`etcd at ${url}: ${target.pathname} answered HTTP ${res.status}: ${text.trim().slice(0, 200)}`);
+  if (res.status !== 200) {
+    throw new CannotRunError(`etcd at ${url}: ${target.pathname} answered HTTP ${res.status}: ${res.text.trim().slice(0, 200)}`);
   }
   try {
-    return JSON.parse(text) as Json;
+    return JSON.parse(res.text) as Json;
   } catch {
     throw new CannotRunError(`etcd at ${url}: ${target.pathname} answered non-JSON (is this etcd's client URL?)`);
   }
