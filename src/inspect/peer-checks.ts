@@ -56,7 +56,8 @@ export const checkPeers: Check = (ctx) => {
     const cidr = p.podCIDRs[0]!;
     const vtepIp = vtepIpOf(cidr)!;
     const mac = p.vtepMac!;
-    const routeFix = `ip route replace ${cidr} via ${vtepIp} dev ${name} onlink`;
+    // Remedies are built only for findings: this loop runs once per peer.
+    const routeFix = () => `ip route replace ${cidr} via ${vtepIp} dev ${name} onlink`;
     const routes = t.routes.get(cidr) ?? [];
     const good = routes.find((r) => r.ifindex === dev.ifindex && r.gateway === vtepIp && r.onlink);
     if (routes.length === 0) {
@@ -66,7 +67,7 @@ export const checkPeers: Check = (ctx) => {
         node: p.name,
         message: `no route to ${p.name}'s pods ${cidr}: traffic to them leaves by the default route instead of ${name}`,
         evidence: { peer: p.name, podCIDR: cidr, vtepIp },
-        remedy: routeFix,
+        remedy: routeFix(),
       });
     } else if (!good) {
       const r = routes[0]!;
@@ -76,10 +77,10 @@ export const checkPeers: Check = (ctx) => {
         node: p.name,
         message: `route to ${p.name}'s pods ${cidr} goes ${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.ifname ?? '?'}${r.onlink ? ' onlink' : ''}, not via its VTEP ${vtepIp} dev ${name} onlink`,
         evidence: { peer: p.name, podCIDR: cidr, vtepIp, gateway: r.gateway, device: r.ifname, onlink: r.onlink, type: r.type },
-        remedy: routeFix,
+        remedy: routeFix(),
       });
     }
-    const neighFix = `ip neigh replace ${vtepIp} lladdr ${mac} dev ${name} nud permanent`;
+    const neighFix = () => `ip neigh replace ${vtepIp} lladdr ${mac} dev ${name} nud permanent`;
     const n = t.neigh.get(vtepIp);
     if (!n || n.mac === null) {
       out.push({
@@ -88,7 +89,7 @@ export const checkPeers: Check = (ctx) => {
         node: p.name,
         message: `no neighbor entry for ${p.name}'s VTEP ${vtepIp} on ${name}: flannel's VTEPs do not answer ARP, so packets to its pods are never sent`,
         evidence: { peer: p.name, vtepIp, expectedMac: mac, state: n?.state ?? [] },
-        remedy: neighFix,
+        remedy: neighFix(),
       });
     } else if (n.mac.toLowerCase() !== mac) {
       out.push({
@@ -97,12 +98,12 @@ export const checkPeers: Check = (ctx) => {
         node: p.name,
         message: `neighbor ${vtepIp} (${p.name}'s VTEP) on ${name} is ${n.mac.toLowerCase()}, but ${p.name}'s VtepMAC is ${mac}: a stale entry from an earlier ${name}; its frames are dropped by ${p.name}`,
         evidence: { peer: p.name, vtepIp, neighMac: n.mac.toLowerCase(), vtepMac: mac, state: n.state },
-        remedy: neighFix,
+        remedy: neighFix(),
       });
     }
     const dst = p.publicIp;
     if (dst === null) continue;
-    const fdbFix = `bridge fdb replace ${mac} dev ${name} dst ${dst} self permanent`;
+    const fdbFix = () => `bridge fdb replace ${mac} dev ${name} dst ${dst} self permanent`;
     const entries = t.fdb.get(mac) ?? [];
     if (entries.length === 0) {
       out.push({
@@ -111,7 +112,7 @@ export const checkPeers: Check = (ctx) => {
         node: p.name,
         message: `no FDB entry for ${p.name}'s VtepMAC ${mac} on ${name}: the kernel does not know where to send its frames`,
         evidence: { peer: p.name, vtepMac: mac, publicIp: dst },
-        remedy: fdbFix,
+        remedy: fdbFix(),
       });
     } else if (!entries.some((f) => f.dst === dst)) {
       out.push({
@@ -120,7 +121,7 @@ export const checkPeers: Check = (ctx) => {
         node: p.name,
         message: `FDB entry for ${p.name}'s VtepMAC ${mac} sends to ${entries.map((f) => f.dst ?? 'nothing').join(', ')}, but ${p.name}'s public-ip is ${dst}`,
         evidence: { peer: p.name, vtepMac: mac, fdbDst: entries.map((f) => f.dst ?? ''), publicIp: dst },
-        remedy: `${entries.map((f) => `bridge fdb del ${mac} dev ${name}${f.dst ? ` dst ${f.dst}` : ''} self`).join('; ')}; ${fdbFix}`,
+        remedy: `${entries.map((f) => `bridge fdb del ${mac} dev ${name}${f.dst ? ` dst ${f.dst}` : ''} self`).join('; ')}; ${fdbFix()}`,
       });
     }
     if (p.publicIpSource === 'public-ip' && p.internalIPs.length > 0 && !p.internalIPs.includes(dst)) {
