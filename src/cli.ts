@@ -2,6 +2,7 @@
 // src/commands/ and registers itself; this file only wires them and maps
 // errors to one line and an exit code (DESIGN.md §8).
 import { Command, CommanderError } from 'commander';
+import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
 import { registerInspect } from './commands/inspect.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInspect(program);
+  registerLabCommand(program);
   return program;
 }
 

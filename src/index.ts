@@ -11,3 +11,26 @@ export { readEtcdCluster, parseSubnetLease, parseNetworkConfig, etcdPut, etcdGet
 export { detectInPodApi, readApiNodes, type KubeApiConfig } from './cluster/kube-api.js';
 export { loadClusterTruth } from './cluster/load.js';
 export type { ClusterNode, ClusterTruth, FlannelNetworkConfig } from './cluster/types.js';
+export { buildLab, labNodesDocument, validatePort, validateVni } from './lab/lab.js';
+export type { Lab, BuildLabOptions, AppliedFault } from './lab/lab.js';
+export { SCENARIOS, getScenario, scenarioNames, PROBED_PORTS } from './lab/scenarios.js';
+export { runScenario, checkScenarios, registerLabProbe, compareVerdicts, formatTruth } from './lab/run.js';
+export type { LabProbe, ProbeVerdict, ScenarioRun, ScenarioCheck } from './lab/run.js';
+export { kernelTruth, compareTruth } from './lab/truth.js';
+export { Shell } from './lab/exec.js';
+export { newRunTag, listOurNetns, removeOurNetns } from './lab/netns.js';
+export type {
+  Scenario,
+  FaultSpec,
+  FaultKind,
+  LabNode,
+  NodeDocument,
+  KernelTruth,
+  DirectionTruth,
+  DirectionExpectation,
+  ExpectedVerdict,
+  ExpectedFinding,
+  Verdict,
+  Direction,
+  TopologyKind,
+} from './lab/types.js';

@@ -178,7 +178,7 @@ export function makeFault(spec: FaultSpec): Fault {
         apply(ctx) {
           const node = nodeOf(ctx, spec.node);
           const peer = nodeOf(ctx, spec.peer);
-          node.netns.run(['bridge', 'fdb', 'replace', peer.vtepMac, 'dev', node.vxlanDev, 'dst', spec.ip, 'self', 'permanent']);
+          node.netns.bridge(['fdb', 'replace', peer.vtepMac, 'dev', node.vxlanDev, 'dst', spec.ip, 'self', 'permanent']);
         },
         revert(ctx) {
           const node = nodeOf(ctx, spec.node);
@@ -196,12 +196,12 @@ export function makeFault(spec: FaultSpec): Fault {
           const old = staleVtepMac(peer.index);
           node.netns.ip(['neigh', 'replace', peer.vtepIp, 'lladdr', old, 'dev', node.vxlanDev, 'nud', 'permanent']);
           // The old lease's FDB entry is still there too, so frames reach the peer and die there.
-          node.netns.run(['bridge', 'fdb', 'replace', old, 'dev', node.vxlanDev, 'dst', peer.publicIp, 'self', 'permanent']);
+          node.netns.bridge(['fdb', 'replace', old, 'dev', node.vxlanDev, 'dst', peer.publicIp, 'self', 'permanent']);
         },
         revert(ctx) {
           const node = nodeOf(ctx, spec.node);
           const peer = nodeOf(ctx, spec.peer);
-          node.netns.run(['bridge', 'fdb', 'del', staleVtepMac(peer.index), 'dev', node.vxlanDev, 'self'], { allowFail: true });
+          node.netns.bridge(['fdb', 'del', staleVtepMac(peer.index), 'dev', node.vxlanDev, 'self'], { allowFail: true });
           programPeer(node, peer);
         },
       };

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { UsageError } from '../errors.js';
 import { Shell, shellQuote, type ExecOptions, type ExecResult } from './exec.js';
 import { makeFault, type Fault, type FaultContext } from './faults.js';
-import { deleteNetns, newRunTag, releaseNetns, type Netns } from './netns.js';
+import { deleteNetns, killProcessesIn, newRunTag, releaseNetns, type Netns } from './netns.js';
 import { planNode, programPod, programVtep, startFlannel } from './overlay.js';
 import { getScenario } from './scenarios.js';
 import { buildUnderlay, type Underlay } from './topology.js';
@@ -102,6 +102,7 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
     if (downDone) return;
     downDone = true;
     for (const name of [...programs.keys()]) stopPrograms(name);
+    for (const ns of namespaces) killProcessesIn(shell, ns.name);
     for (const ns of [...namespaces].reverse()) deleteNetns(shell, ns);
   };
 
@@ -131,7 +132,7 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
     }
     for (const node of nodes) {
       if (blocked.has(node.name)) continue;
-      startFlannel(node, nodes.filter((n) => n !== node), true);
+      startFlannel(node, nodes.filter((n) => n !== node), false);
     }
     for (const f of faults) f.apply?.(ctx);
     const applied: (AppliedFault & { impl: Fault })[] = faults.map((f) => ({ name: f.name, spec: f.spec, active: true, impl: f }));

@@ -28,6 +28,11 @@ export class Netns {
     return this.shell.run(this.wrap(argv), opts);
   }
 
+  /** `bridge ARGS` inside the namespace. */
+  bridge(args: string[], opts?: Parameters<Shell['run']>[1]) {
+    return this.shell.run(['bridge', '-n', this.name, ...args], opts);
+  }
+
   /** `ip ARGS` inside the namespace (ip -n is cheaper than netns exec). */
   ip(args: string[], opts?: Parameters<Shell['run']>[1]) {
     return this.shell.run(['ip', '-n', this.name, ...args], opts);
@@ -38,7 +43,9 @@ const live = new Set<string>();
 let handlersInstalled = false;
 
 function deleteNow(name: string): void {
-  new Shell().run(['ip', 'netns', 'del', name], { allowFail: true });
+  const shell = new Shell();
+  killProcessesIn(shell, name);
+  shell.run(['ip', 'netns', 'del', name], { allowFail: true });
   live.delete(name);
 }
 
@@ -119,16 +126,21 @@ export function releaseNetns(ns: Netns | string): void {
  */
 export function removeOurNetns(shell: Shell, tag?: string): string[] {
   const names = listOurNetns(tag);
-  for (const name of names) {
-    const pids = shell.run(['ip', 'netns', 'pids', name], { allowFail: true, quiet: true }).stdout;
-    for (const pid of pids.split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
+  for (const name of names) killProcessesIn(shell, name);
   for (const name of names) deleteNetns(shell, name);
   return names;
+}
+
+/** Kills (by PID) the processes a lab left inside one of its namespaces. */
+export function killProcessesIn(shell: Shell, name: string): void {
+  if (shell.dryRun || !name.startsWith(NETNS_PREFIX)) return;
+  const pids = shell.run(['ip', 'netns', 'pids', name], { allowFail: true, quiet: true }).stdout;
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }

@@ -85,8 +85,8 @@ export function programPod(node: LabNode): void {
   ns.ip(['link', 'set', 'cni0', 'mtu', String(node.overlayMtu)]);
   ns.ip(['addr', 'add', `${gw}/24`, 'dev', 'cni0']);
   ns.ip(['link', 'set', 'cni0', 'up']);
-  ns.run([
-    'ip', 'link', 'add', `veth${node.name}0`, 'mtu', String(node.overlayMtu), 'type', 'veth',
+  ns.ip([
+    'link', 'add', `veth${node.name}0`, 'mtu', String(node.overlayMtu), 'type', 'veth',
     'peer', 'name', 'eth0', 'netns', node.pod.name,
   ]);
   ns.ip(['link', 'set', `veth${node.name}0`, 'master', 'cni0', 'up']);
@@ -116,14 +116,13 @@ export function programPeer(node: LabNode, peer: LabNode): void {
   const ns = node.netns;
   const dev = node.vxlanDev;
   ns.ip(['neigh', 'replace', peer.vtepIp, 'lladdr', peer.vtepMac, 'dev', dev, 'nud', 'permanent']);
-  ns.run(['bridge', 'fdb', 'replace', peer.vtepMac, 'dev', dev, 'dst', peer.publicIp, 'self', 'permanent']);
+  ns.bridge(['fdb', 'replace', peer.vtepMac, 'dev', dev, 'dst', peer.publicIp, 'self', 'permanent']);
   ns.ip(['route', 'replace', peer.podCidr, 'via', peer.vtepIp, 'dev', dev, 'onlink']);
 }
 
-/** Brings the VTEP up and programs every peer, as a (re)started flannel does. */
-export function startFlannel(node: LabNode, peers: LabNode[], mustSucceed: boolean): boolean {
-  const up = node.netns.ip(['link', 'set', node.vxlanDev, 'up'], { allowFail: !mustSucceed }).ok;
-  if (!up) return false;
+/** Programs every peer, as flannel does once its VTEP is up; `bringUp` first for a restarted flannel. */
+export function startFlannel(node: LabNode, peers: LabNode[], bringUp: boolean): boolean {
+  if (bringUp) node.netns.ip(['link', 'set', node.vxlanDev, 'up']);
   for (const peer of peers) programPeer(node, peer);
   return true;
 }

@@ -1,9 +1,10 @@
 // `lab run`: the kernel's own truth for a scenario, then (once pairing is
 // plugged in) the prober's verdicts, each compared with the scenario's
 // expectations.
-import type { Lab } from './lab.js';
+import { buildLab, type Lab } from './lab.js';
+import { listOurNetns } from './netns.js';
 import { compareTruth, kernelTruth } from './truth.js';
-import type { Direction, DirectionTruth, ExpectedVerdict, KernelTruth, Verdict } from './types.js';
+import type { Direction, DirectionExpectation, DirectionTruth, ExpectedVerdict, KernelTruth, Verdict } from './types.js';
 
 export interface ProbeVerdict {
   port: number;
@@ -13,6 +14,17 @@ export interface ProbeVerdict {
 
 /** A prober run against a lab (the lead plugs in `pair`): a->b is forward. */
 export type LabProbe = (lab: Lab) => Promise<ProbeVerdict[]>;
+
+let registeredProbe: LabProbe | undefined;
+
+/** Plugs the prober into `lab run` (pairing registers itself here). */
+export function registerLabProbe(probe: LabProbe | undefined): void {
+  registeredProbe = probe;
+}
+
+export function labProbe(): LabProbe | undefined {
+  return registeredProbe;
+}
 
 export interface ScenarioRun {
   scenario: string;
@@ -67,8 +79,8 @@ export function formatTruth(truth: KernelTruth, port: number): string {
   rows.push(['baseline UDP', (d) => yes(d.baselineUdp)]);
   rows.push(['ICMP back to sender', (d) => d.icmp.join(', ') || '-']);
   const w = Math.max(...rows.map((r) => r[0].length));
-  const lines = [`${'kernel truth'.padEnd(w)}  ${'a->b (forward)'.padEnd(28)}  b->a (reverse)`];
-  for (const [name, f] of rows) lines.push(`${name.padEnd(w)}  ${f(truth.forward).padEnd(28)}  ${f(truth.reverse)}`);
+  const lines = [`${'kernel truth'.padEnd(w)}  ${'a->b (forward)'.padEnd(40)}  b->a (reverse)`];
+  for (const [name, f] of rows) lines.push(`${name.padEnd(w)}  ${f(truth.forward).padEnd(40)}  ${f(truth.reverse)}`);
   return lines.join('\n');
 }
 
@@ -79,4 +91,62 @@ export function formatExpectedVerdicts(expected: ExpectedVerdict[]): string {
     `${'forward (a->b)'.padEnd(18)}  ${cell(8472, 'forward').padEnd(14)}  ${cell(8475, 'forward')}`,
     `${'reverse (b->a)'.padEnd(18)}  ${cell(8472, 'reverse').padEnd(14)}  ${cell(8475, 'reverse')}`,
   ].join('\n');
+}
+
+export interface ScenarioCheck {
+  scenario: string;
+  tag: string;
+  run: ScenarioRun;
+  /** Kernel truth after reverting every fault, compared with a healthy lab. */
+  afterRevertMismatches?: string[];
+  /** Namespaces of this lab still present after down() (must be empty). */
+  leftovers: string[];
+}
+
+const HEALTHY_AFTER_REVERT: DirectionExpectation = {
+  podPing: true,
+  podDeliver: true,
+  bigPodPing: true,
+  plainUdp: { 8472: true, 8475: true },
+  vxlanUdp: { 8472: true, 8475: true },
+  vxlanOtherVni: { 8472: true, 8475: true },
+  baselineUdp: true,
+};
+
+/**
+ * Builds, checks and tears down scenarios, `concurrency` labs at a time (the
+ * lab tests and `lab run --all`-style callers). With `revert`, every fault is
+ * reverted afterwards and the lab must be healthy again.
+ */
+export async function checkScenarios(
+  names: string[],
+  opts: { concurrency?: number; revert?: boolean; probe?: LabProbe } = {},
+): Promise<ScenarioCheck[]> {
+  const results: ScenarioCheck[] = new Array(names.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      const lab = buildLab(names[i] as string);
+      try {
+        const run = await runScenario(lab, opts.probe);
+        let afterRevertMismatches: string[] | undefined;
+        if (opts.revert) {
+          lab.revertFault();
+          const t = await kernelTruth(lab);
+          afterRevertMismatches = [
+            ...compareTruth(HEALTHY_AFTER_REVERT, t.forward, 'a->b after revert'),
+            ...compareTruth(HEALTHY_AFTER_REVERT, t.reverse, 'b->a after revert'),
+          ];
+        }
+        results[i] = { scenario: lab.scenario.name, tag: lab.tag, run, afterRevertMismatches, leftovers: [] };
+      } finally {
+        lab.down();
+      }
+      const r = results[i];
+      if (r) r.leftovers = listOurNetns(lab.tag);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  return results;
 }
