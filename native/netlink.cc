@@ -40,32 +40,35 @@ const char* OperStateName(uint8_t s) {
   return s < sizeof kNames / sizeof kNames[0] ? kNames[s] : "unknown";
 }
 
-Napi::Object VxlanInfo(Napi::Env env, const rtattr* data) {
+Napi::Object VxlanInfo(Napi::Env env, KeyCache& key, const rtattr* data) {
   AttrTable v(AttrTable::Data(data), AttrTable::Len(data), IFLA_VXLAN_MAX);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("vni", AttrAs<uint32_t>(v.get(IFLA_VXLAN_ID)));
+  o.Set(key("vni"), AttrAs<uint32_t>(v.get(IFLA_VXLAN_ID)));
   // The port travels in network byte order, unlike every other integer here.
-  o.Set("port", ntohs(AttrAs<uint16_t>(v.get(IFLA_VXLAN_PORT))));
-  const rtattr* local = v.has(IFLA_VXLAN_LOCAL) ? v.get(IFLA_VXLAN_LOCAL) : v.get(IFLA_VXLAN_LOCAL6);
-  const rtattr* group = v.has(IFLA_VXLAN_GROUP) ? v.get(IFLA_VXLAN_GROUP) : v.get(IFLA_VXLAN_GROUP6);
-  o.Set("local", IpValue(env, local));
-  o.Set("group", IpValue(env, group));
-  o.Set("underlayIndex", IndexOrNull(env, v.get(IFLA_VXLAN_LINK)));
-  o.Set("learning", Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_LEARNING)) != 0));
-  o.Set("ttl", AttrAs<uint8_t>(v.get(IFLA_VXLAN_TTL)));
+  o.Set(key("port"), ntohs(AttrAs<uint16_t>(v.get(IFLA_VXLAN_PORT))));
+  const rtattr* local =
+      v.has(IFLA_VXLAN_LOCAL) ? v.get(IFLA_VXLAN_LOCAL) : v.get(IFLA_VXLAN_LOCAL6);
+  const rtattr* group =
+      v.has(IFLA_VXLAN_GROUP) ? v.get(IFLA_VXLAN_GROUP) : v.get(IFLA_VXLAN_GROUP6);
+  o.Set(key("local"), IpValue(env, local));
+  o.Set(key("group"), IpValue(env, group));
+  o.Set(key("underlayIndex"), IndexOrNull(env, v.get(IFLA_VXLAN_LINK)));
+  o.Set(key("learning"), Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_LEARNING)) != 0));
+  o.Set(key("ttl"), AttrAs<uint8_t>(v.get(IFLA_VXLAN_TTL)));
   // Absent means the kernel default: no outer UDP checksum.
-  o.Set("udpCsum", Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_UDP_CSUM)) != 0));
+  o.Set(key("udpCsum"), Napi::Boolean::New(env, AttrAs<uint8_t>(v.get(IFLA_VXLAN_UDP_CSUM)) != 0));
   auto range = AttrAs<ifla_vxlan_port_range>(v.get(IFLA_VXLAN_PORT_RANGE));
   Napi::Array r = Napi::Array::New(env, 2);
   r.Set(0u, ntohs(range.low));
   r.Set(1u, ntohs(range.high));
-  o.Set("srcPortRange", r);
+  o.Set(key("srcPortRange"), r);
   return o;
 }
 
 Napi::Value Links(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    KeyCache key(env);
     NetlinkSocket sock;
     NetlinkRequest req(RTM_GETLINK, 0);
     ifinfomsg ifi{};
@@ -80,18 +83,18 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
       if (m.type != RTM_NEWLINK || !h) continue;
       AttrTable a = AttrsOf<ifinfomsg>(m, IFLA_MAX);
       Napi::Object o = Napi::Object::New(env);
-      o.Set("ifindex", h->ifi_index);
+      o.Set(key("ifindex"), h->ifi_index);
       const rtattr* name = a.get(IFLA_IFNAME);
-      o.Set("name", name ? std::string(reinterpret_cast<const char*>(AttrTable::Data(name)),
+      o.Set(key("name"), name ? std::string(reinterpret_cast<const char*>(AttrTable::Data(name)),
                                        strnlen(reinterpret_cast<const char*>(AttrTable::Data(name)),
                                                AttrTable::Len(name)))
                          : std::string());
-      o.Set("mac", MacValue(env, a.get(IFLA_ADDRESS)));
-      o.Set("mtu", AttrAs<uint32_t>(a.get(IFLA_MTU)));
-      o.Set("up", Napi::Boolean::New(env, (h->ifi_flags & IFF_UP) != 0));
-      o.Set("operState", OperStateName(AttrAs<uint8_t>(a.get(IFLA_OPERSTATE))));
-      o.Set("flags", h->ifi_flags);
-      o.Set("masterIndex", IndexOrNull(env, a.get(IFLA_MASTER)));
+      o.Set(key("mac"), MacValue(env, a.get(IFLA_ADDRESS)));
+      o.Set(key("mtu"), AttrAs<uint32_t>(a.get(IFLA_MTU)));
+      o.Set(key("up"), Napi::Boolean::New(env, (h->ifi_flags & IFF_UP) != 0));
+      o.Set(key("operState"), OperStateName(AttrAs<uint8_t>(a.get(IFLA_OPERSTATE))));
+      o.Set(key("flags"), h->ifi_flags);
+      o.Set(key("masterIndex"), IndexOrNull(env, a.get(IFLA_MASTER)));
       Napi::Value kind = env.Null();
       if (const rtattr* li = a.get(IFLA_LINKINFO)) {
         AttrTable lt(AttrTable::Data(li), AttrTable::Len(li), IFLA_INFO_MAX);
@@ -100,11 +103,11 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
           std::string ks(text, strnlen(text, AttrTable::Len(k)));
           kind = Napi::String::New(env, ks);
           if (ks == "vxlan" && lt.has(IFLA_INFO_DATA)) {
-            o.Set("vxlan", VxlanInfo(env, lt.get(IFLA_INFO_DATA)));
+            o.Set(key("vxlan"), VxlanInfo(env, key, lt.get(IFLA_INFO_DATA)));
           }
         }
       }
-      o.Set("kind", kind);
+      o.Set(key("kind"), kind);
       out.Set(n++, o);
     }
     return out;
@@ -114,6 +117,7 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
 Napi::Value Addrs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    KeyCache key(env);
     NetlinkSocket sock;
     auto names = LinkNames(sock);
     NetlinkRequest req(RTM_GETADDR, 0);
@@ -131,11 +135,11 @@ Napi::Value Addrs(const Napi::CallbackInfo& info) {
       const rtattr* addr = a.has(IFA_LOCAL) ? a.get(IFA_LOCAL) : a.get(IFA_ADDRESS);
       if (!addr) continue;
       Napi::Object o = Napi::Object::New(env);
-      o.Set("ifindex", h->ifa_index);
-      o.Set("ifname", NameValue(env, names, h->ifa_index));
-      o.Set("family", h->ifa_family == AF_INET ? 4 : 6);
-      o.Set("address", IpValue(env, addr));
-      o.Set("prefixLen", h->ifa_prefixlen);
+      o.Set(key("ifindex"), h->ifa_index);
+      o.Set(key("ifname"), NameValue(env, names, h->ifa_index));
+      o.Set(key("family"), h->ifa_family == AF_INET ? 4 : 6);
+      o.Set(key("address"), IpValue(env, addr));
+      o.Set(key("prefixLen"), h->ifa_prefixlen);
       out.Set(n++, o);
     }
     return out;
@@ -145,6 +149,7 @@ Napi::Value Addrs(const Napi::CallbackInfo& info) {
 Napi::Value Routes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    KeyCache key(env);
     NetlinkSocket sock;
     auto names = LinkNames(sock);
     NetlinkRequest req(RTM_GETROUTE, 0);
@@ -161,10 +166,10 @@ Napi::Value Routes(const Napi::CallbackInfo& info) {
       Napi::Object o = Napi::Object::New(env);
       const rtattr* dst = a.get(RTA_DST);
       if (h->rtm_dst_len == 0 && !dst) {
-        o.Set("dst", "default");
+        o.Set(key("dst"), "default");
       } else {
         std::string d = dst ? IpString(AttrTable::Data(dst), AttrTable::Len(dst)) : "0.0.0.0";
-        o.Set("dst", d + "/" + std::to_string(h->rtm_dst_len));
+        o.Set(key("dst"), d + "/" + std::to_string(h->rtm_dst_len));
       }
       const rtattr* gw = a.get(RTA_GATEWAY);
       const rtattr* oif = a.get(RTA_OIF);
@@ -184,14 +189,14 @@ Napi::Value Routes(const Napi::CallbackInfo& info) {
           }
         }
       }
-      o.Set("gateway", IpValue(env, gw));
-      o.Set("ifindex", ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
-      o.Set("ifname", ifindex ? NameValue(env, names, ifindex) : env.Null());
-      o.Set("prefsrc", IpValue(env, a.get(RTA_PREFSRC)));
-      o.Set("onlink", Napi::Boolean::New(env, onlink));
+      o.Set(key("gateway"), IpValue(env, gw));
+      o.Set(key("ifindex"), ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
+      o.Set(key("ifname"), ifindex ? NameValue(env, names, ifindex) : env.Null());
+      o.Set(key("prefsrc"), IpValue(env, a.get(RTA_PREFSRC)));
+      o.Set(key("onlink"), Napi::Boolean::New(env, onlink));
       uint32_t table = a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table;
-      o.Set("table", table);
-      o.Set("type", RouteTypeName(h->rtm_type));
+      o.Set(key("table"), table);
+      o.Set(key("type"), RouteTypeName(h->rtm_type));
       out.Set(n++, o);
     }
     return out;
@@ -201,6 +206,7 @@ Napi::Value Routes(const Napi::CallbackInfo& info) {
 Napi::Value Neighbors(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    KeyCache key(env);
     NetlinkSocket sock;
     auto names = LinkNames(sock);
     NetlinkRequest req(RTM_GETNEIGH, 0);
@@ -214,7 +220,7 @@ Napi::Value Neighbors(const Napi::CallbackInfo& info) {
       if (m.type != RTM_NEWNEIGH || !h || h->ndm_family != AF_INET) continue;
       AttrTable a = AttrsOf<ndmsg>(m, NDA_MAX);
       if (!a.has(NDA_DST)) continue;
-      out.Set(n++, NeighborObject(env, names, h, a));
+      out.Set(n++, NeighborObject(env, key, names, h, a));
     }
     return out;
   });
@@ -223,6 +229,7 @@ Napi::Value Neighbors(const Napi::CallbackInfo& info) {
 Napi::Value Fdb(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    KeyCache key(env);
     NetlinkSocket sock;
     auto names = LinkNames(sock);
     NetlinkRequest req(RTM_GETNEIGH, 0);
@@ -238,18 +245,19 @@ Napi::Value Fdb(const Napi::CallbackInfo& info) {
       const rtattr* mac = a.get(NDA_LLADDR);
       if (!mac) continue;
       Napi::Object o = Napi::Object::New(env);
-      o.Set("ifindex", h->ndm_ifindex);
-      o.Set("ifname", NameValue(env, names, h->ndm_ifindex));
-      o.Set("mac", MacValue(env, mac));
-      o.Set("dst", IpValue(env, a.get(NDA_DST)));
+      o.Set(key("ifindex"), h->ndm_ifindex);
+      o.Set(key("ifname"), NameValue(env, names, h->ndm_ifindex));
+      o.Set(key("mac"), MacValue(env, mac));
+      o.Set(key("dst"), IpValue(env, a.get(NDA_DST)));
       const rtattr* port = a.get(NDA_PORT);
-      o.Set("port", port ? Napi::Value(Napi::Number::New(env, ntohs(AttrAs<uint16_t>(port))))
+      o.Set(key("port"), port ? Napi::Value(Napi::Number::New(env, ntohs(AttrAs<uint16_t>(port))))
                          : env.Null());
       const rtattr* vni = a.get(NDA_VNI);
-      o.Set("vni", vni ? Napi::Value(Napi::Number::New(env, AttrAs<uint32_t>(vni))) : env.Null());
-      o.Set("permanent", Napi::Boolean::New(env, (h->ndm_state & NUD_PERMANENT) != 0));
-      o.Set("masterIndex", IndexOrNull(env, a.get(NDA_MASTER)));
-      o.Set("flags", h->ndm_flags);
+      o.Set(key("vni"),
+            vni ? Napi::Value(Napi::Number::New(env, AttrAs<uint32_t>(vni))) : env.Null());
+      o.Set(key("permanent"), Napi::Boolean::New(env, (h->ndm_state & NUD_PERMANENT) != 0));
+      o.Set(key("masterIndex"), IndexOrNull(env, a.get(NDA_MASTER)));
+      o.Set(key("flags"), h->ndm_flags);
       out.Set(n++, o);
     }
     return out;

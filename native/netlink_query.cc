@@ -36,6 +36,7 @@ Napi::Value RouteGet(const Napi::CallbackInfo& info) {
   return WithNetlinkErrors(
       env,
       [&]() -> Napi::Value {
+        KeyCache key(env);
         NetlinkSocket sock;
         NetlinkRequest req(RTM_GETROUTE, 0);
         rtmsg rtm{};
@@ -54,13 +55,14 @@ Napi::Value RouteGet(const Napi::CallbackInfo& info) {
           auto names = LinkNames(sock);
           int ifindex = static_cast<int>(AttrAs<uint32_t>(a.get(RTA_OIF)));
           Napi::Object o = Napi::Object::New(env);
-          o.Set("dst", text);
-          o.Set("ifindex", ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
-          o.Set("ifname", ifindex ? NameValue(env, names, ifindex) : env.Null());
-          o.Set("gateway", IpValue(env, a.get(RTA_GATEWAY)));
-          o.Set("prefsrc", IpValue(env, a.get(RTA_PREFSRC)));
-          o.Set("type", RouteTypeName(h->rtm_type));
-          o.Set("table", a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table);
+          o.Set(key("dst"), text);
+          o.Set(key("ifindex"),
+                ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
+          o.Set(key("ifname"), ifindex ? NameValue(env, names, ifindex) : env.Null());
+          o.Set(key("gateway"), IpValue(env, a.get(RTA_GATEWAY)));
+          o.Set(key("prefsrc"), IpValue(env, a.get(RTA_PREFSRC)));
+          o.Set(key("type"), RouteTypeName(h->rtm_type));
+          o.Set(key("table"), a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table);
           return o;
         }
         throw NetlinkError{ENOENT, "RTM_GETROUTE"};
@@ -86,6 +88,7 @@ Napi::Value NeighborGet(const Napi::CallbackInfo& info) {
   ParsedIp ip = ParseIpArg(info[0], "ip");
   int ifindex = ParseIfindexArg(info[1], "ifindex");
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
+    KeyCache key(env);
     NetlinkSocket sock;
     NetlinkRequest req = NeighRequest(RTM_GETNEIGH, 0, ip, ifindex, 0);
     std::vector<NetlinkMessage> replies;
@@ -100,7 +103,7 @@ Napi::Value NeighborGet(const Napi::CallbackInfo& info) {
       auto* h = reinterpret_cast<const ndmsg*>(m.payload.data());
       size_t off = NLMSG_ALIGN(sizeof(ndmsg));
       AttrTable a(m.payload.data() + off, m.payload.size() - off, NDA_MAX);
-      return NeighborObject(env, LinkNames(sock), h, a);
+      return NeighborObject(env, key, LinkNames(sock), h, a);
     }
     return env.Null();
   });
@@ -130,14 +133,15 @@ Napi::Value NeighborResolve(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-Napi::Object NeighborObject(Napi::Env env, const std::unordered_map<int, std::string>& names,
+Napi::Object NeighborObject(Napi::Env env, KeyCache& key,
+                            const std::unordered_map<int, std::string>& names,
                             const ndmsg* h, const AttrTable& a) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("ifindex", h->ndm_ifindex);
-  o.Set("ifname", NameValue(env, names, h->ndm_ifindex));
-  o.Set("ip", IpValue(env, a.get(NDA_DST)));
-  o.Set("mac", MacValue(env, a.get(NDA_LLADDR)));
-  o.Set("state", NudStates(env, h->ndm_state));
+  o.Set(key("ifindex"), h->ndm_ifindex);
+  o.Set(key("ifname"), NameValue(env, names, h->ndm_ifindex));
+  o.Set(key("ip"), IpValue(env, a.get(NDA_DST)));
+  o.Set(key("mac"), MacValue(env, a.get(NDA_LLADDR)));
+  o.Set(key("state"), NudStates(env, h->ndm_state));
   return o;
 }
 

@@ -8,12 +8,13 @@
 #include <string>
 #include <unordered_map>
 
-#include "netlink_socket.h"
+#include "netlink_util.h"
 
 namespace vxprobe {
 
 // A NeighInfo object (types.ts) from one RTM_NEWNEIGH message.
-Napi::Object NeighborObject(Napi::Env env, const std::unordered_map<int, std::string>& names,
+Napi::Object NeighborObject(Napi::Env env, KeyCache& key,
+                            const std::unordered_map<int, std::string>& names,
                             const ndmsg* h, const AttrTable& attrs);
 
 void InitNetlinkQuery(Napi::Env env, Napi::Object exports);

@@ -45,6 +45,23 @@ Napi::Value NameValue(Napi::Env env, const std::unordered_map<int, std::string>&
 // rtm_type as iproute2 names it: 'unicast', 'local', 'blackhole' ...
 const char* RouteTypeName(uint8_t t);
 
+// Property-name strings made once per call instead of once per object:
+// large dumps set the same eight names on a thousand objects.
+class KeyCache {
+ public:
+  explicit KeyCache(Napi::Env env) : env_(env) {}
+  // `name` must be a string literal (cached by address).
+  napi_value operator()(const char* name) {
+    napi_value& v = keys_[name];
+    if (!v) v = Napi::String::New(env_, name);
+    return v;
+  }
+
+ private:
+  Napi::Env env_;
+  std::unordered_map<const char*, napi_value> keys_;
+};
+
 // Runs fn and converts a NetlinkError into a thrown SystemError.
 template <typename Fn>
 Napi::Value WithNetlinkErrors(Napi::Env env, Fn fn, const std::string& context = "") {

@@ -34,3 +34,6 @@ export type {
   Direction,
   TopologyKind,
 } from './lab/types.js';
+export { collectHostFacts, type CollectOptions } from './host/facts.js';
+export { resolveNextHop, type NextHop, type NextHopOptions } from './host/next-hop.js';
+export type * from './host/types.js';

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Shell } from '../../src/lab/exec.js';
 import { createNetns, deleteNetns, newRunTag, vethBetween, type Netns } from '../../src/lab/netns.js';
-import type { HostFacts } from '../../src/host/types.js';
+import type { HostFacts, NeighInfo } from '../../src/host/types.js';
 import { describeRoot } from '../helpers/root.js';
 import { okInNetns } from './helpers/in-netns.js';
 
@@ -131,10 +131,18 @@ describeRoot('host facts (flannel-style namespace)', () => {
     expect(ours.filter((r) => r.onlink && r.ifname === 'flannel.1')).toHaveLength(3);
   });
 
-  it('agrees with `ip -4 -j neigh`', () => {
-    const ip = ipj(['-4', 'neigh']).map((n) =>
-      `${n.dev} ${n.dst} ${n.lladdr ?? null} ${(n.state as string[]).map((s) => s.toLowerCase()).join(',')}`);
-    const ours = facts.neighbors.map((n) => `${n.ifname} ${n.ip} ${n.mac} ${n.state.join(',')}`);
+  it('agrees with `ip -4 -j neigh show nud all`', () => {
+    // Unresolved entries (the default gateway, vx42's remote) come and go on
+    // their own, so compare two reads taken back to back, retrying a changed table.
+    let ours: string[] = [];
+    let ip: string[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      ours = okInNetns<NeighInfo[]>(node.name, 'readNeighbors').map(
+        (n) => `${n.ifname} ${n.ip} ${n.mac} ${n.state.join(',')}`);
+      ip = ipj(['-4', 'neigh', 'show', 'nud', 'all']).map((n) =>
+        `${n.dev} ${n.dst} ${n.lladdr ?? null} ${(n.state as string[]).map((s) => s.toLowerCase()).join(',')}`);
+      if (JSON.stringify(ours.sort()) === JSON.stringify(ip.sort())) break;
+    }
     expect(ours.sort()).toEqual(ip.sort());
     for (const p of PEERS) expect(ours).toContain(`flannel.1 ${p.vtep} ${p.mac} permanent`);
   });

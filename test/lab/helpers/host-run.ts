@@ -18,6 +18,34 @@ import {
 } from '../../../src/host/netlink.js';
 
 type Fn = (...args: never[]) => unknown;
+
+/**
+ * Dumps routes, neighbors and FDB `times` times and returns, per dump, how
+ * many distinct and total entries of the 1,000-peer set (flannel.1, MACs
+ * 02:bb:...) came back: a torn or duplicated dump shows up as a wrong count.
+ */
+interface DumpCount {
+  table: string;
+  distinct: number;
+  total: number;
+  /** Entries outside the peer set (the churn), to prove the table was changing. */
+  others: number;
+}
+
+function peerDumpCounts(times: number): DumpCount[] {
+  const out: DumpCount[] = [];
+  for (let i = 0; i < times; i++) {
+    const all = readRoutes();
+    const routes = all.filter((r) => r.ifname === 'flannel.1' && r.onlink).map((r) => r.dst);
+    const others = all.filter((r) => r.dst.startsWith('10.250.')).length;
+    const neigh = readNeighbors().filter((n) => n.mac?.startsWith('02:bb:')).map((n) => n.ip);
+    const fdb = readFdb().filter((f) => f.mac.startsWith('02:bb:')).map((f) => f.mac);
+    for (const [table, keys] of [['routes', routes], ['neighbors', neigh], ['fdb', fdb]] as const) {
+      out.push({ table, distinct: new Set(keys).size, total: keys.length, others: table === 'routes' ? others : 0 });
+    }
+  }
+  return out;
+}
 const functions: Record<string, Fn> = {
   resolveNextHop,
   collectHostFacts,
@@ -31,6 +59,7 @@ const functions: Record<string, Fn> = {
   readNeighbors,
   readFdb,
   neighborGet,
+  peerDumpCounts,
 };
 
 async function main(): Promise<void> {

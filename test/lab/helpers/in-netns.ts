@@ -15,8 +15,10 @@ export interface ChildError {
 
 export type HostRunResult<T> = { ok: T } | { error: ChildError };
 
-export function runInNetns<T>(ns: string, fn: string, args: unknown[] = []): HostRunResult<T> {
-  const res = spawnSync('ip', ['netns', 'exec', ns, TSX, SCRIPT, fn, JSON.stringify(args)], {
+/** `path` replaces PATH in the child (to hide tools from the code under test). */
+export function runInNetns<T>(ns: string, fn: string, args: unknown[] = [], path?: string): HostRunResult<T> {
+  const env = path === undefined ? [] : ['env', `PATH=${path}`];
+  const res = spawnSync('ip', ['netns', 'exec', ns, ...env, TSX, SCRIPT, fn, JSON.stringify(args)], {
     encoding: 'utf8',
     cwd: ROOT,
     timeout: 30_000,
