@@ -37,3 +37,4 @@ export type {
 export { collectHostFacts, type CollectOptions } from './host/facts.js';
 export { resolveNextHop, type NextHop, type NextHopOptions } from './host/next-hop.js';
 export type * from './host/types.js';
+export { FINDING_CATALOG, type FindingKind } from './inspect/catalog.js';
