@@ -112,7 +112,7 @@ export const checkFirewall: Check = (ctx) => {
           id: 'forward-rule-blocks-pods',
           severity: 'error',
           node: ctx.selfLabel,
-          message: `${rule.backend} ${rule.table}/${rule.chain} ${rule.verdict === 'reject' ? 'REJECTs' : 'DROPs'} forwarded pod traffic (${netText}) before anything accepts it`,
+          message: `${rule.backend} ${rule.table}/${rule.chain} ${rule.verdict === 'reject' ? 'REJECTs' : 'DROPs'} forwarded pod traffic (${netText}); no ACCEPT of the pod network precedes it among the rules read`,
           evidence: { backend: rule.backend, table: rule.table, chain: rule.chain, rule: rule.text, packets: rule.packets },
           remedy: deleteRuleCommand(rule, sel),
         });
@@ -126,7 +126,7 @@ export const checkFirewall: Check = (ctx) => {
           id: 'input-rule-blocks-vxlan',
           severity: 'error',
           node: ctx.selfLabel,
-          message: `${rule.backend} ${rule.table}/${rule.chain} ${rule.verdict === 'reject' ? 'REJECTs' : 'DROPs'} incoming udp/${port} before anything accepts it: VXLAN from peers never reaches ${ctx.overlay?.name ?? 'the VTEP'}`,
+          message: `${rule.backend} ${rule.table}/${rule.chain} ${rule.verdict === 'reject' ? 'REJECTs' : 'DROPs'} incoming udp/${port} (no ACCEPT of it precedes it among the rules read): VXLAN from peers never reaches ${ctx.overlay?.name ?? 'the VTEP'}`,
           evidence: { backend: rule.backend, table: rule.table, chain: rule.chain, rule: rule.text, port, packets: rule.packets },
           remedy: `${deleteRuleCommand(rule, sel)}   (or accept it first: iptables -I INPUT -p udp --dport ${port} -j ACCEPT)`,
         });
