@@ -1,12 +1,13 @@
 // `vxprobe inspect`: one node's VTEP tables and host settings checked
-// against the cluster's truth, without sending a packet.
+// against the cluster's truth, without sending a packet. The modules are
+// loaded when the command runs, so other commands do not pay for them.
 import type { Command } from 'commander';
-import { collectHostFacts } from '../host/facts.js';
-import { formatReport, reportJson, type InspectReport } from '../inspect/format.js';
-import { runInspect, type InspectOptions } from '../inspect/run.js';
+import type { InspectReport } from '../inspect/format.js';
+import type { InspectOptions } from '../inspect/run.js';
 
 /** Library entry: inspect this host (live kernel facts unless `factsFile`). */
-export function inspect(opts: InspectOptions = {}): Promise<InspectReport> {
+export async function inspect(opts: InspectOptions = {}): Promise<InspectReport> {
+  const [{ runInspect }, { collectHostFacts }] = await Promise.all([import('../inspect/run.js'), import('../host/facts.js')]);
   return runInspect(opts, (o) => collectHostFacts(o));
 }
 
@@ -39,6 +40,7 @@ export function registerInspect(program: Command): void {
         ...(flags.node !== undefined ? { node: flags.node } : {}),
         ...(flags.facts !== undefined ? { factsFile: flags.facts } : {}),
       });
+      const { formatReport, reportJson } = await import('../inspect/format.js');
       process.stdout.write(flags.json ? reportJson(report) : formatReport(report));
       process.exitCode = report.findings.some((f) => f.severity === 'error') ? 1 : 0;
     });
