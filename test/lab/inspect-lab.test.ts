@@ -93,6 +93,32 @@ describeRoot('inspect in lab namespaces', () => {
     }, 120_000);
   }
 
+  it('device attributes on a real kernel: learning on, a leftover flannel.7, a stale neighbor of a deleted node', () => {
+    const lab = buildLab('healthy-routed');
+    try {
+      lab.exec('a', ['ip', 'link', 'set', 'dev', 'flannel.1', 'type', 'vxlan', 'learning']);
+      lab.exec('a', ['ip', 'link', 'add', 'flannel.7', 'type', 'vxlan', 'id', '7', 'dstport', '8472', 'nolearning']);
+      lab.exec('a', ['ip', 'neigh', 'add', '10.244.99.0', 'lladdr', '02:00:00:00:99:00', 'dev', 'flannel.1', 'nud', 'permanent']);
+      const file = join(dir, 'attrs.json');
+      writeFileSync(file, JSON.stringify(labNodesDocument(lab)));
+      const { code, report } = inspectIn(lab, 'a', file);
+      expect(report.findings.map((f) => [f.id, f.severity, f.node])).toEqual(
+        expect.arrayContaining([
+          ['vxlan-learning', 'warning', 'a'],
+          ['vxlan-stale-device', 'warning', 'a'],
+          ['neigh-stale', 'warning', 'a'],
+        ]),
+      );
+      expect(report.findings.find((f) => f.id === 'vxlan-stale-device')?.remedy).toBe('ip link del flannel.7');
+      expect(report.findings.find((f) => f.id === 'neigh-stale')?.remedy).toBe('ip neigh del 10.244.99.0 dev flannel.1');
+      expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      expect(code).toBe(0);
+    } finally {
+      lab.down();
+    }
+    expect(listOurNetns(lab.tag)).toEqual([]);
+  }, 120_000);
+
   it('MTU mismatch: a NIC shrunk under flannel.1 (vxlan-mtu on a), self VtepMAC annotation wrong (self-vtep-mac on b)', () => {
     const lab = buildLab('healthy-l2');
     try {
