@@ -119,6 +119,26 @@ describeRoot('inspect in lab namespaces', () => {
     expect(listOurNetns(lab.tag)).toEqual([]);
   }, 120_000);
 
+  it('tx checksum offload on flannel.1 while the node is reached through NAT (flannel#1279), read with ethtool ioctls', () => {
+    const lab = buildLab('healthy-routed');
+    try {
+      lab.exec('a', ['ethtool', '-K', 'flannel.1', 'tx-checksum-ip-generic', 'on']);
+      const doc = labNodesDocument(lab);
+      doc.items.find((n) => n.metadata.name === 'a')!.metadata.annotations['flannel.alpha.coreos.com/public-ip-overwrite'] = '203.0.113.10';
+      const file = join(dir, 'nat.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const on = inspectIn(lab, 'a', file).report.findings.map((f) => [f.id, f.severity, f.node]);
+      expect(on).toEqual(expect.arrayContaining([['offload-tx-csum-nat', 'warning', 'a'], ['self-public-ip-nat', 'info', 'a']]));
+      lab.exec('a', ['ethtool', '-K', 'flannel.1', 'tx-checksum-ip-generic', 'off']);
+      const off = inspectIn(lab, 'a', file).report.findings.map((f) => f.id);
+      expect(off).not.toContain('offload-tx-csum-nat');
+      expect(off).toContain('self-public-ip-nat');
+    } finally {
+      lab.down();
+    }
+    expect(listOurNetns(lab.tag)).toEqual([]);
+  }, 120_000);
+
   it('MTU mismatch: a NIC shrunk under flannel.1 (vxlan-mtu on a), self VtepMAC annotation wrong (self-vtep-mac on b)', () => {
     const lab = buildLab('healthy-l2');
     try {
