@@ -106,7 +106,8 @@ bool NetlinkSocket::DumpOnce(NetlinkRequest& req, std::vector<NetlinkMessage>* o
   for (;;) {
     ssize_t n = Receive();
     if (n == -ENOBUFS) {
-      // Messages were lost: drain whatever is left of this dump, then retry.
+      // Messages were lost; Dump() retries on a fresh socket, which also
+      // discards whatever is left of this dump.
       return false;
     }
     if (n < 0) throw NetlinkError{static_cast<int>(-n), "recv"};

@@ -1,5 +1,336 @@
 #include "packet_socket.h"
 
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+
+#include "bpf.h"
+#include "capture_record.h"
+#include "socket_options.h"
+
 namespace vxprobe {
-void InitPacketSocket(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+// Upper bounds on one wake-up's work, so a flood never stalls the loop: at
+// most this many blocks are drained before we return to libuv (the poll is
+// level-triggered and fires again at once if more are ready).
+constexpr size_t kBlocksPerWake = 4;
+
+int AttachFilter(int fd, std::vector<sock_filter>& prog) {
+  sock_fprog fprog = {};
+  fprog.len = static_cast<unsigned short>(prog.size());
+  fprog.filter = prog.data();
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) == 0 ? 0 : errno;
+}
+
+int BindTo(int fd, int ifindex, uint16_t protocol) {
+  sockaddr_ll sll = {};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(protocol);
+  sll.sll_ifindex = ifindex;
+  return bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+Napi::Function PacketSocket::DefineClass(Napi::Env env) {
+  return ObjectWrap<PacketSocket>::DefineClass(
+      env, "PacketSocket",
+      {
+          InstanceMethod<&PacketSocket::Send>("send"),
+          InstanceMethod<&PacketSocket::SendBurst>("sendBurst"),
+          InstanceMethod<&PacketSocket::Start>("start"),
+          InstanceMethod<&PacketSocket::Stop>("stop"),
+          InstanceMethod<&PacketSocket::Stats>("stats"),
+          InstanceMethod<&PacketSocket::Close>("close"),
+          InstanceAccessor<&PacketSocket::GetIfname>("ifname"),
+          InstanceAccessor<&PacketSocket::GetIfindex>("ifindex"),
+          InstanceAccessor<&PacketSocket::GetMac>("mac"),
+          InstanceAccessor<&PacketSocket::GetClosed>("closed"),
+      });
+}
+
+PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : ObjectWrap<PacketSocket>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) {
+    Napi::TypeError::New(env, "ifname must be a string").ThrowAsJavaScriptException();
+    return;
+  }
+  ifname_ = info[0].As<Napi::String>().Utf8Value();
+  if (ifname_.empty() || ifname_.size() >= IFNAMSIZ) {
+    Napi::RangeError::New(env, "ifname must be 1 to 15 bytes").ThrowAsJavaScriptException();
+    return;
+  }
+  if (!ParseSocketOptions(env, info[1], &opts_)) return;  // exception already set
+
+  ifindex_ = static_cast<int>(if_nametoindex(ifname_.c_str()));
+  if (ifindex_ == 0) {
+    SystemError(env, errno == 0 ? ENODEV : errno, "if_nametoindex", "interface " + ifname_)
+        .ThrowAsJavaScriptException();
+    return;
+  }
+  try {
+    OpenSender(env);
+    if (opts_.capture) OpenReceiver(env);
+  } catch (const Napi::Error& e) {
+    CloseAll();
+    throw;
+  }
+  napi_add_env_cleanup_hook(env, &PacketSocket::OnEnvCleanup, this);
+  cleanup_hook_ = true;
+}
+
+PacketSocket::~PacketSocket() {
+  CloseAll();
+  if (cleanup_hook_) napi_remove_env_cleanup_hook(Env(), &PacketSocket::OnEnvCleanup, this);
+}
+
+void PacketSocket::OnEnvCleanup(void* arg) { static_cast<PacketSocket*>(arg)->CloseAll(); }
+
+void PacketSocket::OpenSender(Napi::Env env) {
+  // Protocol 0: this socket never receives; it only transmits. Keeping it
+  // apart from the capture socket lets the capture see our own frames leave
+  // (the kernel never loops a frame back to the socket that sent it).
+  tx_fd_ = UniqueFd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  if (!tx_fd_.valid()) throw SystemError(env, errno, "socket", "AF_PACKET on " + ifname_);
+  if (int err = BindTo(tx_fd_.get(), ifindex_, 0)) throw SystemError(env, err, "bind", ifname_);
+  ifreq ifr = {};
+  std::strncpy(ifr.ifr_name, ifname_.c_str(), IFNAMSIZ - 1);
+  if (ioctl(tx_fd_.get(), SIOCGIFHWADDR, &ifr) != 0) {
+    throw SystemError(env, errno, "ioctl(SIOCGIFHWADDR)", ifname_);
+  }
+  std::memcpy(mac_, ifr.ifr_hwaddr.sa_data, 6);
+  int big = 4 << 20;
+  setsockopt(tx_fd_.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+}
+
+void PacketSocket::OpenReceiver(Napi::Env env) {
+  // Created with protocol 0 the socket is not yet hooked into the receive
+  // path; the real filter is attached before bind() hooks it in with
+  // ETH_P_ALL, so no unfiltered frame can ever land in the ring.
+  rx_fd_ = UniqueFd(socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!rx_fd_.valid()) throw SystemError(env, errno, "socket", "AF_PACKET on " + ifname_);
+  std::vector<sock_filter> prog = BuildUdpPortFilter(opts_.ports, opts_.icmp, opts_.snap_len);
+  if (int err = AttachFilter(rx_fd_.get(), prog))
+    throw SystemError(env, err, "setsockopt(SO_ATTACH_FILTER)");
+  int rcvbuf = 8 << 20;
+  setsockopt(rx_fd_.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  const char* failed = "";
+  if (int err = ring_.Map(rx_fd_.get(), opts_.ring_block_size, opts_.ring_blocks, opts_.retire_ms,
+                          &failed)) {
+    throw SystemError(env, err, failed, "capture ring on " + ifname_);
+  }
+  if (int err = BindTo(rx_fd_.get(), ifindex_, ETH_P_ALL))
+    throw SystemError(env, err, "bind", ifname_);
+  if (opts_.promiscuous) {
+    packet_mreq mreq = {};
+    mreq.mr_ifindex = ifindex_;
+    mreq.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(rx_fd_.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
+      throw SystemError(env, errno, "setsockopt(PACKET_ADD_MEMBERSHIP)", ifname_);
+    }
+  }
+}
+
+Napi::Value PacketSocket::Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "send", "socket is closed");
+  if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
+  auto frame = info[0].As<Napi::Buffer<uint8_t>>();
+  if (frame.Length() < ETH_HLEN)
+    throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
+  ssize_t n = ::send(tx_fd_.get(), frame.Data(), frame.Length(), 0);
+  if (n < 0) throw SystemError(env, errno, "send", ifname_);
+  return env.Undefined();
+}
+
+Napi::Value PacketSocket::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "start", "socket is closed");
+  if (!opts_.capture) throw Napi::Error::New(env, "socket was opened with capture: false");
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "onBatch must be a function");
+  on_batch_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (!async_context_)
+    async_context_ = std::make_unique<Napi::AsyncContext>(env, "vxprobe:PacketSocket");
+  if (!poll_) {
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
+    auto handle = std::make_unique<PollHandle>();
+    handle->owner = this;
+    if (int err = uv_poll_init(loop, &handle->handle, rx_fd_.get())) {
+      throw SystemError(env, -err, "uv_poll_init");
+    }
+    poll_ = handle.release();  // libuv owns it now; freed in the close callback
+    poll_->handle.data = poll_;
+  }
+  if (int err = uv_poll_start(&poll_->handle, UV_READABLE, &PacketSocket::OnPoll)) {
+    throw SystemError(env, -err, "uv_poll_start");
+  }
+  // While capturing, the socket stays alive even if JS drops every reference.
+  if (!referenced_) {
+    napi_reference_ref(env, static_cast<napi_ref>(*this), nullptr);
+    referenced_ = true;
+  }
+  return env.Undefined();
+}
+
+Napi::Value PacketSocket::Stop(const Napi::CallbackInfo& info) {
+  StopPolling();
+  return info.Env().Undefined();
+}
+
+void PacketSocket::StopPolling() {
+  if (poll_) {
+    uv_poll_stop(&poll_->handle);
+    poll_->owner = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), [](uv_handle_t* h) {
+      std::unique_ptr<PollHandle> owned(static_cast<PollHandle*>(h->data));
+    });
+    poll_ = nullptr;
+  }
+  if (referenced_) {
+    referenced_ = false;
+    // Not Unref(): it throws when the environment is being torn down, and
+    // this also runs from the cleanup hook and the destructor.
+    napi_reference_unref(Env(), static_cast<napi_ref>(*this), nullptr);
+  }
+}
+
+void PacketSocket::OnPoll(uv_poll_t* handle, int status, int events) {
+  auto* ph = static_cast<PollHandle*>(handle->data);
+  if (!ph->owner) return;
+  PacketSocket* self = ph->owner;
+  Napi::Env env = self->Env();
+  // No C++ exception may unwind into libuv. Building the batch fails only
+  // when JS can no longer run (the environment is being torn down, e.g. a
+  // terminated worker): then capture just stops.
+  try {
+    Napi::HandleScope scope(env);
+    self->Deliver(env, status);
+  } catch (const Napi::Error&) {
+    self->StopPolling();
+  }
+}
+
+void PacketSocket::Deliver(Napi::Env env, int status) {
+  Napi::Value err = env.Null();
+  Napi::Array records = Napi::Array::New(env);
+  Napi::Value tokens = env.Undefined();
+  if (status < 0) {
+    err = SystemError(env, -status, "uv_poll", ifname_).Value();
+  } else {
+    std::vector<TokenHit> hits;
+    std::vector<double> hit_times;
+    std::vector<uint8_t> hit_out;
+    uint32_t n = 0;
+    ring_.Drain(kBlocksPerWake, [&](const RingFrame& f) {
+      TokenHit hit;
+      if (opts_.has_token_run && FindToken(f.data, f.captured_len, opts_.token_run_id, &hit)) {
+        hits.push_back(hit);
+        hit_times.push_back(f.time_ms);
+        hit_out.push_back(f.pkttype == PACKET_OUTGOING ? 1 : 0);
+        return;
+      }
+      records.Set(n++, CaptureRecord(env, f, opts_.parse, opts_.raw));
+    });
+    if (opts_.has_token_run) {
+      size_t count = hits.size();
+      auto probe = Napi::Uint32Array::New(env, count);
+      auto seq = Napi::Uint32Array::New(env, count);
+      auto time = Napi::Float64Array::New(env, count);
+      auto out = Napi::Uint8Array::New(env, count);
+      for (size_t i = 0; i < count; ++i) {
+        probe[i] = hits[i].probe_id;
+        seq[i] = hits[i].seq;
+        time[i] = hit_times[i];
+        out[i] = hit_out[i];
+      }
+      Napi::Object t = Napi::Object::New(env);
+      t.Set("runId", Napi::Number::New(env, opts_.token_run_id));
+      t.Set("probeId", probe);
+      t.Set("seq", seq);
+      t.Set("time", time);
+      t.Set("outgoing", out);
+      tokens = t;
+    }
+    if (n == 0 && (!opts_.has_token_run || hits.empty())) return;  // spurious wake-up
+  }
+  try {
+    on_batch_.MakeCallback(Value(), {err, records, tokens}, *async_context_);
+  } catch (const Napi::Error& e) {
+    // A throwing JS callback becomes an uncaught exception, as for any event.
+    napi_fatal_exception(env, e.Value());
+  }
+  if (status < 0) StopPolling();
+}
+
+void PacketSocket::ReadStats() {
+  if (!rx_fd_.valid()) return;
+  tpacket_stats_v3 st = {};
+  socklen_t len = sizeof(st);
+  // The kernel resets its counters on every read, so we keep the running sums.
+  if (getsockopt(rx_fd_.get(), SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
+    // tp_packets counts dropped frames too.
+    received_ += st.tp_packets - st.tp_drops;
+    dropped_ += st.tp_drops;
+    freezes_ += st.tp_freeze_q_cnt;
+  }
+}
+
+Napi::Value PacketSocket::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ReadStats();
+  Napi::Object s = Napi::Object::New(env);
+  s.Set("received", Napi::Number::New(env, static_cast<double>(received_)));
+  s.Set("dropped", Napi::Number::New(env, static_cast<double>(dropped_)));
+  s.Set("freezes", Napi::Number::New(env, static_cast<double>(freezes_)));
+  return s;
+}
+
+void PacketSocket::CloseAll() {
+  if (closed_) return;
+  closed_ = true;
+  // Stop watching the fd before closing it, and unmap only once the kernel
+  // no longer writes (closing the socket tears the ring down).
+  StopPolling();
+  ReadStats();
+  rx_fd_.reset();
+  tx_fd_.reset();
+  ring_.Unmap();
+}
+
+Napi::Value PacketSocket::Close(const Napi::CallbackInfo& info) {
+  CloseAll();
+  on_batch_.Reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value PacketSocket::GetIfname(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ifname_);
+}
+Napi::Value PacketSocket::GetIfindex(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), ifindex_);
+}
+Napi::Value PacketSocket::GetMac(const Napi::CallbackInfo& info) {
+  char text[18];
+  std::snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", mac_[0], mac_[1], mac_[2],
+                mac_[3], mac_[4], mac_[5]);
+  return Napi::String::New(info.Env(), text);
+}
+Napi::Value PacketSocket::GetClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), closed_);
+}
+
+void InitPacketSocket(Napi::Env env, Napi::Object exports) {
+  exports.Set("PacketSocket", PacketSocket::DefineClass(env));
+  exports.Set("buildPortFilter", Napi::Function::New(env, &BuildPortFilterJs, "buildPortFilter"));
+}
+
 }  // namespace vxprobe

@@ -1,6 +1,86 @@
+// AF_PACKET socket bound to one interface: crafted frames out (one, or a
+// sequence-stamped burst), filtered frames in through a TPACKET_V3 ring
+// delivered to JS in batches by a uv_poll watcher on the environment's loop.
 #pragma once
 #include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "frame_codec.h"
+#include "ring.h"
 
 namespace vxprobe {
+
+struct SocketOptions {
+  bool capture = true;          // false: a send-only socket, no ring, no filter
+  std::vector<uint16_t> ports;  // UDP ports to keep (src or dst); empty = all UDP
+  bool icmp = true;             // keep IPv4 ICMP too
+  ParseOptions parse;           // which UDP ports the parser decodes as VXLAN
+  bool promiscuous = false;
+  uint32_t ring_block_size = 1u << 20;
+  uint32_t ring_blocks = 32;
+  uint32_t snap_len = 65535;
+  uint32_t retire_ms = 8;
+  bool raw = false;            // attach each frame's bytes to its record
+  bool has_token_run = false;  // count tokens of one run natively (fast path)
+  uint32_t token_run_id = 0;
+};
+
+class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
+ public:
+  static Napi::Function DefineClass(Napi::Env env);
+  explicit PacketSocket(const Napi::CallbackInfo& info);
+  ~PacketSocket() override;
+
+ private:
+  struct PollHandle {
+    uv_poll_t handle;
+    PacketSocket* owner;
+  };
+
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value SendBurst(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value GetIfname(const Napi::CallbackInfo& info);
+  Napi::Value GetIfindex(const Napi::CallbackInfo& info);
+  Napi::Value GetMac(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+
+  void OpenReceiver(Napi::Env env);
+  void OpenSender(Napi::Env env);
+  void StopPolling();
+  void CloseAll();
+  void ReadStats();
+  void OnReadable();
+  void Deliver(Napi::Env env, int status);
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnEnvCleanup(void* arg);
+
+  SocketOptions opts_;
+  std::string ifname_;
+  int ifindex_ = 0;
+  uint8_t mac_[6] = {};
+  UniqueFd rx_fd_;
+  UniqueFd tx_fd_;
+  RxRing ring_;
+  PollHandle* poll_ = nullptr;  // owned by libuv until its close callback runs
+  Napi::FunctionReference on_batch_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+  bool referenced_ = false;
+  bool closed_ = false;
+  bool cleanup_hook_ = false;
+  uint64_t received_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t freezes_ = 0;
+};
+
 void InitPacketSocket(Napi::Env env, Napi::Object exports);
+
 }  // namespace vxprobe

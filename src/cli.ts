@@ -5,6 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerSend } from './commands/send.js';
+import { registerSniff } from './commands/sniff.js';
+import { registerPair } from './commands/pair.js';
 
 export function buildProgram(): Command {
   const program = new Command('vxprobe')
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInspect(program);
   registerLabCommand(program);
+  registerSend(program);
+  registerSniff(program);
+  registerPair(program);
   return program;
 }
 

@@ -14,8 +14,9 @@ export type { ClusterNode, ClusterTruth, FlannelNetworkConfig } from './cluster/
 export { buildLab, labNodesDocument, validatePort, validateVni } from './lab/lab.js';
 export type { Lab, BuildLabOptions, AppliedFault } from './lab/lab.js';
 export { SCENARIOS, getScenario, scenarioNames, PROBED_PORTS } from './lab/scenarios.js';
-export { runScenario, checkScenarios, registerLabProbe, compareVerdicts, formatTruth } from './lab/run.js';
-export type { LabProbe, ProbeVerdict, ScenarioRun, ScenarioCheck } from './lab/run.js';
+export { runScenario, checkScenarios, compareVerdicts, formatTruth } from './lab/run.js';
+export { pairInLab, pairLabProbe } from './lab/pair-probe.js';
+export type { LabProbe, ProbeResult, ProbeVerdict, ScenarioRun, ScenarioCheck } from './lab/run.js';
 export { kernelTruth, compareTruth } from './lab/truth.js';
 export { Shell } from './lab/exec.js';
 export { newRunTag, listOurNetns, removeOurNetns } from './lab/netns.js';
@@ -34,7 +35,31 @@ export type {
   Direction,
   TopologyKind,
 } from './lab/types.js';
+export { buildFrame, parseFrame, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export type {
+  FrameSpec, InnerSpec, ParseOptions, ParsedFrame, QuotedPacket, EthHeader, Ipv4Header, UdpHeader,
+  IcmpHeader, VxlanHeader, InnerFrame, ParseError, Layer, UdpChecksumMode,
+} from './wire/frame.js';
+export { encodeToken, decodeToken, stampSeq, TOKEN_LENGTH, TOKEN_SEQ_OFFSET } from './wire/token.js';
+export type { Token } from './wire/token.js';
+export { parseMac, parseIpv4, parsePort, parseVni } from './wire/addr.js';
+export { encodePcap, decodePcap, writePcap, readPcap } from './wire/pcap.js';
+export type { PcapRecord } from './wire/pcap.js';
+export { RoutedSender, IcmpListener } from './wire/routed.js';
+export type { IcmpErrorQuote, IcmpEchoReply } from './wire/routed.js';
+export { PacketSocket, socketError } from './wire/packet-socket.js';
+export type { SniffOptions, CapturedFrame, TokenHits, SocketStats, BurstChecksum } from './wire/packet-socket.js';
+export { burstPlan, type BurstPlan } from './wire/burst-plan.js';
+export { toSniffRecord, formatSniffLine, type SniffRecord } from './commands/sniff-format.js';
 export { collectHostFacts, type CollectOptions } from './host/facts.js';
 export { resolveNextHop, type NextHop, type NextHopOptions } from './host/next-hop.js';
 export type * from './host/types.js';
+export { pair, toReport } from './pair/initiator.js';
+export type { PairOptions } from './pair/initiator.js';
+export { listen } from './pair/responder.js';
+export type { ListenOptions, Listener } from './pair/responder.js';
+export { loadSecret } from './pair/secret.js';
+export { classify } from './diagnose/classify.js';
+export type { PairReport, PortResult, Verdict as PairVerdict, EvidenceItem, RunRecord } from './diagnose/types.js';
+export { renderTable } from './report/table.js';
 export { FINDING_CATALOG, type FindingKind } from './inspect/catalog.js';

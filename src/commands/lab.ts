@@ -5,7 +5,9 @@ import { Shell } from '../lab/exec.js';
 import { buildLab, labNodesDocument, type Lab } from '../lab/lab.js';
 import { NETNS_PREFIX, listOurNetns, removeOurNetns } from '../lab/netns.js';
 import { labPreflight } from '../lab/preflight.js';
-import { formatExpectedVerdicts, formatTruth, labProbe, runScenario } from '../lab/run.js';
+import { formatExpectedVerdicts, formatTruth, runScenario } from '../lab/run.js';
+import { pairLabProbe } from '../lab/pair-probe.js';
+import { renderTable } from '../report/table.js';
 import { SCENARIOS, getScenario } from '../lab/scenarios.js';
 
 interface UpOptions {
@@ -118,7 +120,7 @@ export function registerLabCommand(program: Command): void {
       labPreflight();
       const l = buildLab(scenario, { port: intOption(opts.port, 'port'), vni: intOption(opts.vni, 'vni') });
       try {
-        const run = await runScenario(l, labProbe());
+        const run = await runScenario(l, pairLabProbe);
         if (opts.json) {
           out(JSON.stringify({ ...run, expected: l.scenario.expected }, null, 2));
         } else {
@@ -126,10 +128,9 @@ export function registerLabCommand(program: Command): void {
           out(`faults: ${l.faults.map((f) => f.name).join('; ') || 'none'}\n`);
           out(formatTruth(run.truth, l.port));
           out(run.truthMismatches.length ? `\nthe kernel disagrees with the scenario:\n  ${run.truthMismatches.join('\n  ')}` : '\nkernel truth matches the scenario: the fault is real');
-          out(`\n${formatExpectedVerdicts(l.scenario.expected.expectedVerdicts)}`);
-          if (run.verdicts) {
-            out(run.verdictMismatches.length ? `prober disagrees:\n  ${run.verdictMismatches.join('\n  ')}` : 'prober verdicts match');
-          } else out('(no prober plugged in yet: verdicts above are what it should say)');
+          if (run.report) out(`\n$ vxprobe pair ${run.report.nodes.peer.ip}   (in node a; node b runs vxprobe listen)\n${renderTable(run.report, { color: process.stdout.isTTY })}`);
+          out(formatExpectedVerdicts(l.scenario.expected.expectedVerdicts));
+          out(run.verdictMismatches.length ? `prober disagrees:\n  ${run.verdictMismatches.join('\n  ')}` : 'the prober\'s verdicts match the scenario');
         }
         process.exitCode = run.truthMismatches.length || run.verdictMismatches.length ? 1 : 0;
       } finally {

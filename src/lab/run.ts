@@ -1,6 +1,7 @@
 // `lab run`: the kernel's own truth for a scenario, then (once pairing is
 // plugged in) the prober's verdicts, each compared with the scenario's
 // expectations.
+import type { PairReport } from '../diagnose/types.js';
 import { buildLab, type Lab } from './lab.js';
 import { listOurNetns } from './netns.js';
 import { compareTruth, kernelTruth } from './truth.js';
@@ -12,19 +13,14 @@ export interface ProbeVerdict {
   verdict: Verdict;
 }
 
-/** A prober run against a lab (the lead plugs in `pair`): a->b is forward. */
-export type LabProbe = (lab: Lab) => Promise<ProbeVerdict[]>;
-
-let registeredProbe: LabProbe | undefined;
-
-/** Plugs the prober into `lab run` (pairing registers itself here). */
-export function registerLabProbe(probe: LabProbe | undefined): void {
-  registeredProbe = probe;
+/** What a prober says about a lab: verdicts (a->b is forward) and its own report. */
+export interface ProbeResult {
+  verdicts: ProbeVerdict[];
+  report?: PairReport;
 }
 
-export function labProbe(): LabProbe | undefined {
-  return registeredProbe;
-}
+/** A prober run against a lab (`pair`, see pair-probe.ts). */
+export type LabProbe = (lab: Lab) => Promise<ProbeResult>;
 
 export interface ScenarioRun {
   scenario: string;
@@ -33,6 +29,7 @@ export interface ScenarioRun {
   /** Where the kernel disagreed with the scenario (empty: the fault is real). */
   truthMismatches: string[];
   verdicts?: ProbeVerdict[];
+  report?: PairReport;
   verdictMismatches: string[];
 }
 
@@ -55,7 +52,9 @@ export async function runScenario(lab: Lab, probe?: LabProbe): Promise<ScenarioR
   ];
   const run: ScenarioRun = { scenario: lab.scenario.name, tag: lab.tag, truth, truthMismatches, verdictMismatches: [] };
   if (probe) {
-    run.verdicts = await probe(lab);
+    const result = await probe(lab);
+    run.verdicts = result.verdicts;
+    if (result.report) run.report = result.report;
     run.verdictMismatches = compareVerdicts(exp.expectedVerdicts, run.verdicts);
   }
   return run;

@@ -1,3 +1,112 @@
-// Shape of the addon's packetsocket exports, as the C++ side defines them.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface PacketSocketBinding {}
+// Shape of the addon's packet-socket exports, as native/packet_socket.cc and
+// native/socket_options.cc define them.
+import type { ParsedFrame } from './frame.js';
+
+/** Options of the native PacketSocket (all optional). */
+export interface NativeSocketOptions {
+  /** false: a send-only socket (no ring, no filter, nothing received). Default true. */
+  capture?: boolean;
+  /** UDP ports to keep, as source or destination; empty or absent = every UDP datagram. Max 100. */
+  ports?: number[];
+  /** Keep IPv4 ICMP too. Default true. */
+  icmp?: boolean;
+  /** UDP destination ports the parser decodes as VXLAN. Default [4789, 8472, 8475]. */
+  vxlanPorts?: number[];
+  /** Put the interface in promiscuous mode while the socket is open. Default false. */
+  promiscuous?: boolean;
+  /** TPACKET_V3 block size in bytes (multiple of 4096). Default 1 MiB. */
+  ringBlockSize?: number;
+  /** Number of ring blocks. Default 32. */
+  ringBlocks?: number;
+  /** Bytes kept of each frame (64..262144). Default 65535. */
+  snapLen?: number;
+  /** Longest a partly filled block waits before it is handed to us, ms. Default 8. */
+  retireMs?: number;
+  /** Attach each frame's bytes as `raw`. Default false. */
+  raw?: boolean;
+  /**
+   * Fast path: frames holding a token of this run id are not turned into
+   * records but reported compactly in the batch's `tokens` arrays.
+   */
+  tokenRunId?: number;
+}
+
+/** One captured frame as the addon delivers it. */
+export interface NativeCapturedFrame {
+  /** Kernel timestamp, ms since the epoch (fractional). */
+  time: number;
+  direction: 'in' | 'out';
+  /** Length on the wire (the captured bytes may be fewer, see snapLen). */
+  length: number;
+  frame: ParsedFrame;
+  raw?: Buffer;
+  /** VLAN id when the NIC stripped an 802.1Q tag into metadata. */
+  vlan?: number;
+}
+
+/** Token hits of the fast path, one entry per frame, in arrival order. */
+export interface NativeTokenHits {
+  runId: number;
+  probeId: Uint32Array;
+  seq: Uint32Array;
+  time: Float64Array;
+  /** 1 = outgoing, 0 = incoming. */
+  outgoing: Uint8Array;
+}
+
+export type NativeBatchCallback = (
+  err: (Error & { code?: string }) | null,
+  frames: NativeCapturedFrame[],
+  tokens: NativeTokenHits | undefined,
+) => void;
+
+export interface NativeSocketStats {
+  /** Frames the kernel put in our ring since open. */
+  received: number;
+  /** Frames the kernel dropped because the ring was full. */
+  dropped: number;
+  /** Times the ring froze (all blocks held by us). */
+  freezes: number;
+}
+
+/** Which 16-bit checksum to keep valid while sendBurst stamps sequences. */
+export interface BurstChecksum {
+  /** Offset of the checksum field in the frame. */
+  offset: number;
+  /** Offset where the checksummed region starts (for byte parity). */
+  start: number;
+  /** UDP semantics: a zero checksum is left alone, a computed zero is sent as 0xffff. */
+  udp: boolean;
+}
+
+export interface NativePacketSocket {
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** Interface MAC, lower-case aa:bb:cc:dd:ee:ff. */
+  readonly mac: string;
+  readonly closed: boolean;
+  send(frame: Buffer): void;
+  /**
+   * Sends `count` copies; with seqOffset, copy i carries (the u32 BE already
+   * at seqOffset) + i there. Returns the number sent.
+   */
+  sendBurst(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): number;
+  /** Starts delivering captured frames; keeps the loop (and the socket) alive until stop/close. */
+  start(onBatch: NativeBatchCallback): void;
+  stop(): void;
+  stats(): NativeSocketStats;
+  close(): void;
+}
+
+export interface BpfInstruction {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+export interface PacketSocketBinding {
+  PacketSocket: new (ifname: string, options?: NativeSocketOptions) => NativePacketSocket;
+  /** The classic BPF program the socket attaches for these options. */
+  buildPortFilter(options?: Pick<NativeSocketOptions, 'ports' | 'icmp' | 'snapLen'>): BpfInstruction[];
+}

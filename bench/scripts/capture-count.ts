@@ -1,0 +1,40 @@
+// Runs in the receiver namespace: captures udp/PORT with our sniffer until
+// idle, counting distinct probe sequences of RUN_ID. MODE "tokens" uses the
+// native fast path; "records" builds a parsed record per frame (the general
+// path). Prints "READY", then {"distinct", "frames", "stats"} as JSON.
+import { PacketSocket } from '../../src/wire/packet-socket.js';
+
+const [ifname = '', portText = '8472', runText = '0', mode = 'tokens', idleText = '1500'] = process.argv.slice(2);
+const runId = Number(runText);
+const seen = new Set<number>();
+let frames = 0;
+let last = Date.now();
+const sock = PacketSocket.open(ifname, {
+  ports: [Number(portText)],
+  icmp: false,
+  ...(mode === 'tokens' ? { tokenRunId: runId } : {}),
+});
+sock.onTokens((hits) => {
+  for (const s of hits.seq) seen.add(s);
+  frames += hits.seq.length;
+  last = Date.now();
+});
+sock.onFrames((batch) => {
+  for (const f of batch) {
+    if (f.frame.token?.runId === runId) seen.add(f.frame.token.seq);
+  }
+  frames += batch.length;
+  last = Date.now();
+});
+process.stdout.write('READY\n');
+// Stop once nothing arrived for IDLE ms after the first frame (or 60 s).
+const started = Date.now();
+const timer = setInterval(() => {
+  const idle = Date.now() - last;
+  if ((frames > 0 && idle > Number(idleText)) || Date.now() - started > 60_000) {
+    clearInterval(timer);
+    const stats = sock.stats();
+    sock.close();
+    process.stdout.write(`${JSON.stringify({ distinct: seen.size, frames, stats })}\n`);
+  }
+}, 100);

@@ -1,0 +1,144 @@
+// Burst sending for rate tests: N copies of one frame, each with its own
+// sequence number, handed to the kernel 64 at a time with sendmmsg(2) so the
+// per-frame cost is a copy and the kernel's own transmit path.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <vector>
+
+#include "packet_socket.h"
+#include "socket_options.h"
+
+namespace vxprobe {
+namespace {
+
+constexpr size_t kBatch = 64;
+
+uint32_t ReadBe32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+void WriteBe32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+// Ones-complement contribution of 4 bytes at `at` to a checksum whose
+// covered region starts at `start` (a byte at an even distance is the high
+// half of its 16-bit word).
+uint32_t Contribution(const uint8_t* bytes, size_t at, size_t start) {
+  uint32_t sum = 0;
+  for (size_t k = 0; k < 4; ++k)
+    sum += ((at + k - start) % 2 == 0) ? uint32_t{bytes[k]} << 8 : bytes[k];
+  return sum;
+}
+
+uint16_t Fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+// The checksum field to keep valid when the sequence changes (RFC 1624
+// incremental update: HC' = ~(~HC + ~m + m')). Only the innermost checksum
+// needs it: an outer checksum covers the whole inner segment, whose
+// ones-complement sum stays the same once its own checksum is fixed.
+struct ChecksumFix {
+  bool enabled = false;
+  size_t offset = 0;
+  size_t start = 0;
+  bool udp = false;  // 0 means "no checksum", and a computed 0 is sent as 0xffff
+};
+
+}  // namespace
+
+Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
+  if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
+  auto frame = info[0].As<Napi::Buffer<uint8_t>>();
+  const size_t len = frame.Length();
+  if (len < 14) throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
+  const int64_t count = CheckedInteger(env, info[1], "count", 0, 1LL << 40);
+  bool stamp = !info[2].IsUndefined();
+  size_t seq_offset = 0;
+  if (stamp) {
+    seq_offset = static_cast<size_t>(
+        CheckedInteger(env, info[2], "seqOffset", 0, static_cast<int64_t>(len) - 4));
+  }
+  ChecksumFix fix;
+  if (!info[3].IsUndefined()) {
+    if (!stamp) throw Napi::TypeError::New(env, "checksum needs seqOffset");
+    if (!info[3].IsObject())
+      throw Napi::TypeError::New(env, "checksum must be {offset, start, udp}");
+    Napi::Object o = info[3].As<Napi::Object>();
+    fix.enabled = true;
+    fix.offset = static_cast<size_t>(
+        CheckedInteger(env, o.Get("offset"), "checksum.offset", 0, static_cast<int64_t>(len) - 2));
+    fix.start = static_cast<size_t>(
+        CheckedInteger(env, o.Get("start"), "checksum.start", 0, static_cast<int64_t>(seq_offset)));
+    fix.udp = o.Get("udp").ToBoolean().Value();
+    if (fix.offset + 2 > seq_offset && fix.offset < seq_offset + 4) {
+      throw Napi::RangeError::New(env, "checksum.offset overlaps the sequence number");
+    }
+  }
+
+  const uint8_t* src = frame.Data();
+  const uint32_t base_seq = stamp ? ReadBe32(src + seq_offset) : 0;
+  const uint32_t base_contrib = stamp ? Contribution(src + seq_offset, seq_offset, fix.start) : 0;
+  const uint16_t base_csum =
+      fix.enabled ? static_cast<uint16_t>((src[fix.offset] << 8) | src[fix.offset + 1]) : 0;
+  const bool fix_csum = fix.enabled && !(fix.udp && base_csum == 0);
+
+  std::vector<uint8_t> copies(kBatch * len);
+  for (size_t i = 0; i < kBatch; ++i) std::memcpy(&copies[i * len], src, len);
+  std::vector<iovec> iov(kBatch);
+  std::vector<mmsghdr> msgs(kBatch);
+  for (size_t i = 0; i < kBatch; ++i) {
+    iov[i] = {&copies[i * len], len};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+
+  int64_t sent = 0;
+  while (sent < count) {
+    size_t batch = static_cast<size_t>(std::min<int64_t>(kBatch, count - sent));
+    for (size_t i = 0; stamp && i < batch; ++i) {
+      uint8_t* f = &copies[i * len];
+      WriteBe32(f + seq_offset, base_seq + static_cast<uint32_t>(sent + static_cast<int64_t>(i)));
+      if (!fix_csum) continue;
+      uint32_t sum = static_cast<uint16_t>(~base_csum) +
+                     static_cast<uint16_t>(~Fold(base_contrib)) +
+                     Fold(Contribution(f + seq_offset, seq_offset, fix.start));
+      uint16_t csum = static_cast<uint16_t>(~Fold(sum));
+      if (fix.udp && csum == 0) csum = 0xffff;
+      f[fix.offset] = static_cast<uint8_t>(csum >> 8);
+      f[fix.offset + 1] = static_cast<uint8_t>(csum);
+    }
+    size_t done = 0;
+    while (done < batch) {
+      int n = sendmmsg(tx_fd_.get(), &msgs[done], static_cast<unsigned>(batch - done), 0);
+      if (n < 0) {
+        int err = errno;
+        if (err == EINTR) continue;
+        if (err == ENOBUFS || err == EAGAIN) {
+          // The device queue is full: wait for room rather than lose frames.
+          pollfd pfd = {tx_fd_.get(), POLLOUT, 0};
+          ::poll(&pfd, 1, 10);
+          continue;
+        }
+        Napi::Error e = SystemError(env, err, "sendmmsg", ifname_);
+        e.Set("sent",
+              Napi::Number::New(env, static_cast<double>(sent + static_cast<int64_t>(done))));
+        throw e;
+      }
+      done += static_cast<size_t>(n);
+    }
+    sent += static_cast<int64_t>(batch);
+  }
+  return Napi::Number::New(env, static_cast<double>(sent));
+}
+
+}  // namespace vxprobe

@@ -1,0 +1,55 @@
+#include "ring.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace vxprobe {
+
+int RxRing::Map(int fd, uint32_t block_size, uint32_t block_count, uint32_t retire_ms,
+                const char** failed_call) {
+  int version = TPACKET_V3;
+  if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0) {
+    *failed_call = "setsockopt(PACKET_VERSION)";
+    return errno;
+  }
+  tpacket_req3 req = {};
+  req.tp_block_size = block_size;
+  req.tp_block_nr = block_count;
+  // V3 packs variable-sized frames into blocks; frame size only has to divide
+  // the block and bound the ring's nominal frame count.
+  req.tp_frame_size = 2048;
+  req.tp_frame_nr = static_cast<unsigned>((static_cast<uint64_t>(block_size) * block_count) / 2048);
+  // A block that is not full is still handed over after this long, so a
+  // trickle of frames reaches JS within a few milliseconds.
+  req.tp_retire_blk_tov = retire_ms;
+  req.tp_feature_req_word = 0;
+  if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0) {
+    *failed_call = "setsockopt(PACKET_RX_RING)";
+    return errno;
+  }
+  size_t size = static_cast<size_t>(block_size) * block_count;
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+  if (base == MAP_FAILED) {
+    // MAP_LOCKED can fail under a low RLIMIT_MEMLOCK; the ring works unlocked.
+    base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
+  if (base == MAP_FAILED) {
+    *failed_call = "mmap";
+    return errno;
+  }
+  base_ = static_cast<uint8_t*>(base);
+  size_ = size;
+  block_size_ = block_size;
+  block_count_ = block_count;
+  next_ = 0;
+  return 0;
+}
+
+void RxRing::Unmap() {
+  if (base_) munmap(base_, size_);
+  base_ = nullptr;
+  size_ = 0;
+}
+
+}  // namespace vxprobe

@@ -1,0 +1,115 @@
+// `vxprobe listen`, `vxprobe pair PEER` and `vxprobe compare PEER`.
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { listen } from '../pair/responder.js';
+import { pair } from '../pair/initiator.js';
+import { loadSecret } from '../pair/secret.js';
+import { DEFAULT_CONTROL_PORT } from '../pair/control/index.js';
+import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS } from '../pair/plan.js';
+import { renderEvidence, renderTable } from '../report/table.js';
+import { parsePort, parseVni } from '../wire/addr.js';
+
+function portList(value: string): number[] {
+  const ports = value.split(',').map((p) => parsePort(p.trim()));
+  if (ports.length > 8) throw new UsageError(`--ports: at most 8 ports, got ${ports.length}`);
+  return [...new Set(ports)];
+}
+
+function positiveMs(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 200 || n > 60_000) throw new UsageError(`${name}: expected milliseconds in 200..60000, got "${value}"`);
+    return n;
+  };
+}
+
+const secretOption = () => new Option('--secret-file <file>', 'file holding the shared secret (or set VXPROBE_SECRET)');
+const controlPortOption = () => new Option('--control-port <port>', 'TCP port of the control channel').argParser(parsePort).default(DEFAULT_CONTROL_PORT);
+const nameOption = () => new Option('--name <node>', 'this node\'s name in reports and remedies (default: hostname, as kubelet uses)');
+
+interface PairCliOptions {
+  iface?: string;
+  controlPort: number;
+  ports: number[];
+  baselinePort: number;
+  vni?: number;
+  timeoutMs: number;
+  json?: boolean;
+  verbose?: boolean;
+  secretFile?: string;
+  name?: string;
+}
+
+async function runPair(peer: string, o: PairCliOptions): Promise<void> {
+  const secret = loadSecret({ secretFile: o.secretFile });
+  const tty = process.stderr.isTTY && !o.json;
+  const report = await pair({
+    peer,
+    iface: o.iface,
+    secret,
+    name: o.name ?? hostname(),
+    controlPort: o.controlPort,
+    ports: o.ports,
+    baselinePort: o.baselinePort,
+    vni: o.vni,
+    timeoutMs: o.timeoutMs,
+    onProgress: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
+  });
+  if (tty) process.stderr.write('\r\x1b[2K');
+  if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else {
+    process.stdout.write(renderTable(report, { color: process.stdout.isTTY }));
+    if (o.verbose) process.stdout.write('\nEvidence:\n' + renderEvidence(report.results));
+  }
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+function pairCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .argument('<peer>', 'the other node (its underlay IPv4 address), running `vxprobe listen`')
+    .option('--iface <if>', 'NIC to probe through (default: the one routing to the peer)')
+    .addOption(controlPortOption())
+    .option('--ports <list>', 'UDP ports to compare, comma-separated', portList, DEFAULT_PORTS)
+    .option('--baseline-port <port>', 'a UDP port outside the list, to tell "this port" from "all UDP"', parsePort, DEFAULT_BASELINE_PORT)
+    .option('--vni <n>', 'VNI to probe where no VXLAN device tells the real one', parseVni)
+    .option('--timeout-ms <ms>', 'longest the probing may take', positiveMs('--timeout-ms'), 2500)
+    .option('--json', 'print one JSON document (see README)')
+    .option('-v, --verbose', 'print the evidence behind every verdict')
+    .addOption(secretOption())
+    .addOption(nameOption())
+    .action(runPair);
+}
+
+export function registerPair(program: Command): void {
+  program.addCommand(pairCommand('pair', 'probe the overlay between this node and PEER, both directions, every port'));
+  program.addCommand(pairCommand('compare', 'same as pair, for comparing ports side by side (e.g. --ports 8472,8475)'));
+  program.addCommand(
+    new Command('listen')
+      .description('wait for `vxprobe pair` from another node and answer it')
+      .requiredOption('--iface <if>', 'NIC to sniff and send reverse probes through')
+      .addOption(controlPortOption())
+      .option('--bind <ip>', 'address to accept control connections on (default: all)')
+      .option('--once', 'serve one pairing, then exit')
+      .addOption(secretOption())
+      .addOption(nameOption())
+      .action(async (o: { iface: string; controlPort: number; bind?: string; once?: boolean; secretFile?: string; name?: string }) => {
+        const secret = loadSecret({ secretFile: o.secretFile });
+        const listener = await listen({
+          iface: o.iface,
+          secret,
+          name: o.name ?? hostname(),
+          controlPort: o.controlPort,
+          bind: o.bind,
+          once: o.once,
+          log: (line) => process.stderr.write(`vxprobe listen: ${line}\n`),
+        });
+        process.stderr.write(`vxprobe listen: waiting on ${o.bind ?? '*'}:${listener.port} (iface ${o.iface})\n`);
+        const stop = () => void listener.close();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        await listener.done;
+      }),
+  );
+}

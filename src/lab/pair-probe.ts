@@ -1,0 +1,79 @@
+// Runs the real prober against a lab: `vxprobe listen` in node b, `vxprobe
+// pair` in node a, each as its own process inside its node's namespace,
+// exactly as an operator would on two hosts.
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import type { PairReport } from '../diagnose/types.js';
+import { CannotRunError } from '../errors.js';
+import type { Lab } from './lab.js';
+import type { LabProbe, ProbeResult } from './run.js';
+
+/** bin/vxprobe, from src/lab/ or dist/lab/ alike. */
+export const VXPROBE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'vxprobe');
+
+export interface LabPairOptions {
+  ports?: number[];
+  timeoutMs?: number;
+  /** Extra arguments for `pair`. */
+  args?: string[];
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new CannotRunError(`${what} did not start within ${timeoutMs} ms: ${seen.trim()}`)), timeoutMs);
+    child.stderr?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new CannotRunError(`${what} exited (${code}) before it was ready: ${seen.trim()}`));
+    });
+  });
+}
+
+function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** One pairing a -> b in the lab; returns pair's JSON report. */
+export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<PairReport> {
+  const [a, b] = lab.nodes;
+  if (!a || !b) throw new CannotRunError('the lab needs two nodes');
+  const env = { ...process.env, VXPROBE_SECRET: randomBytes(24).toString('hex') };
+  const name = (n: typeof a) => n.nodeDoc.metadata.name;
+  const listener = lab.spawn(b.name, [process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    await waitForLine(listener, /waiting on/, 15_000, `vxprobe listen in ${b.netns.name}`);
+    const ports = (opts.ports ?? [8472, 8475]).join(',');
+    const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
+    const run = await collect(lab.spawn(a.name, [process.execPath, VXPROBE_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
+    return JSON.parse(run.stdout) as PairReport;
+  } finally {
+    if (listener.exitCode === null && listener.pid) {
+      try {
+        process.kill(listener.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+export const pairLabProbe: LabProbe = async (lab): Promise<ProbeResult> => {
+  const report = await pairInLab(lab);
+  return { verdicts: report.results.map((r) => ({ port: r.port, direction: r.direction, verdict: r.verdict })), report };
+};

@@ -1,0 +1,71 @@
+// Limits and timeouts of a control session. Defaults suit pairing on a LAN:
+// a handful of calls, results up to a few hundred KiB (host facts).
+
+export interface ControlLimits {
+  /** Longest line (one message) accepted after the handshake, in bytes. */
+  maxLineBytes: number;
+  /** Longest line accepted during the handshake (an unauthenticated peer gets little). */
+  handshakeLineBytes: number;
+  /** The whole handshake must finish within this time. */
+  handshakeTimeoutMs: number;
+  /** Server: end a session when the peer sends nothing for this long while no call runs (0 = never). */
+  idleTimeoutMs: number;
+  /** Incoming messages per second before the session ends. */
+  maxMessagesPerSecond: number;
+  /** Incoming bytes per second before the session ends. */
+  maxBytesPerSecond: number;
+  /** Server: calls per second per session; excess calls get a `rate-limited` error (no queue). */
+  maxCallsPerSecond: number;
+  /** Server: calls running at once per session; excess calls get a `busy` error. */
+  maxConcurrentCalls: number;
+  /** Server: authenticated sessions at once; further peers are rejected as busy. */
+  maxSessions: number;
+  /** Server: connections at once (authenticated or still in the handshake). */
+  maxConnections: number;
+  /** Unsent bytes queued to a peer that does not read before the session ends. */
+  maxWriteBacklogBytes: number;
+}
+
+export const DEFAULT_CONTROL_PORT = 7473;
+
+export const DEFAULT_LIMITS: Readonly<ControlLimits> = Object.freeze({
+  maxLineBytes: 256 * 1024,
+  handshakeLineBytes: 1024,
+  handshakeTimeoutMs: 5000,
+  idleTimeoutMs: 60_000,
+  maxMessagesPerSecond: 200,
+  maxBytesPerSecond: 16 * 1024 * 1024,
+  maxCallsPerSecond: 50,
+  maxConcurrentCalls: 8,
+  maxSessions: 1,
+  maxConnections: 16,
+  maxWriteBacklogBytes: 4 * 1024 * 1024,
+});
+
+export function resolveLimits(partial: Partial<ControlLimits> | undefined): ControlLimits {
+  const limits = { ...DEFAULT_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(`control limit ${name} must be a non-negative integer`);
+    }
+  }
+  if (limits.maxLineBytes < 1024) throw new RangeError('control limit maxLineBytes must be at least 1024');
+  return limits;
+}
+
+/** Counts events in one-second windows; `add` returns false once over the limit. */
+export class RateWindow {
+  private windowStart = 0;
+  private count = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(amount = 1, now = Date.now()): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count += amount;
+    return this.count <= this.limit;
+  }
+}

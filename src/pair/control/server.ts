@@ -1,0 +1,213 @@
+// The listener's side of the control channel: accepts connections, runs the
+// handshake, then serves calls of one authenticated peer per session. A bad
+// session ends alone; the server keeps serving the next one.
+import { createServer, type Server, type Socket } from 'node:net';
+import { SecureChannel, ERROR_CODE, type Body, type Incoming } from './channel.js';
+import { LineConnection } from './connection.js';
+import { ControlError, oneLine } from './errors.js';
+import { serverHandshake } from './handshake.js';
+import { DEFAULT_CONTROL_PORT, RateWindow, resolveLimits, type ControlLimits } from './limits.js';
+import type { ErasedHandler, Handlers, Session } from './rpc.js';
+import { SchemaError } from './schema.js';
+
+export interface ControlServerOptions {
+  /** Default 7473; 0 picks a free port (see `server.port`). */
+  port?: number;
+  /** Address to bind; default all addresses. */
+  host?: string;
+  secret: Buffer;
+  handlers: Handlers;
+  /** End after the first authenticated session ends (failed handshakes do not count). */
+  once?: boolean;
+  limits?: Partial<ControlLimits>;
+  /** An authenticated session began. */
+  onSession?: (session: Session) => void;
+  /** A connection ended: `error` is undefined for a clean close; `session` is set when it had authenticated. */
+  onSessionEnd?: (info: SessionEnd) => void;
+}
+
+export interface SessionEnd {
+  peerAddress: string;
+  peerPort: number;
+  session: Session | undefined;
+  error: ControlError | undefined;
+}
+
+export class ControlServer {
+  /** Resolves when the server has stopped: after close(), or in `once` mode after the first session. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private readonly connections = new Set<LineConnection>();
+  private activeSessions = 0;
+  private nextSessionId = 1;
+  private closing = false;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly opts: ControlServerOptions,
+    private readonly limits: ControlLimits,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Starts listening; rejects with ControlError('connect') when the port cannot be bound. */
+  static async listen(opts: ControlServerOptions): Promise<ControlServer> {
+    if (!Buffer.isBuffer(opts.secret) || opts.secret.length === 0) throw new TypeError('secret must be a non-empty Buffer');
+    for (const [name, handler] of Object.entries(opts.handlers)) {
+      if (typeof handler.handle !== 'function') throw new TypeError(`handler ${name} has no handle function`);
+    }
+    const limits = resolveLimits(opts.limits);
+    const server = createServer({ pauseOnConnect: false });
+    server.maxConnections = limits.maxConnections;
+    const port = opts.port ?? DEFAULT_CONTROL_PORT;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const where = `${opts.host ?? '*'}:${port}`;
+        const hint = err.code === 'EADDRINUSE' ? ' (port in use: another vxprobe listen?)' : '';
+        reject(new ControlError('connect', `cannot listen on ${where}: ${err.code ?? err.message}${hint}`, { cause: err }));
+      });
+      server.listen({ port, host: opts.host }, () => resolve());
+    });
+    // Errors after listening (EMFILE on accept) must not crash the listener.
+    server.on('error', () => {});
+    return new ControlServer(server, opts, limits);
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  get host(): string {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.address : '';
+  }
+
+  /** Stops listening and ends every session. Idempotent. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const conn of this.connections) conn.fail(new ControlError('closed', 'listener shutting down'));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.resolveDone();
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new LineConnection(socket, this.limits);
+    this.connections.add(conn);
+    let session: Session | undefined;
+    // Counted from admission (not from startSession) so no ordering of events can leak a slot.
+    let admitted = false;
+    conn.onEnd((error) => {
+      this.connections.delete(conn);
+      this.opts.onSessionEnd?.({ peerAddress: conn.peerAddress, peerPort: conn.peerPort, session, error });
+      if (admitted) {
+        this.activeSessions -= 1;
+        if (this.opts.once) void this.close();
+      }
+    });
+    const admit = (): boolean => {
+      if (this.activeSessions >= this.limits.maxSessions || this.closing || conn.isEnded) return false;
+      this.activeSessions += 1;
+      admitted = true;
+      return true;
+    };
+    serverHandshake(conn, this.opts.secret, this.limits.handshakeTimeoutMs, admit).then(
+      ({ key }) => {
+        if (conn.isEnded) return;
+        session = this.startSession(conn, key);
+        // Once mode serves exactly one peer: stop accepting new connections now.
+        if (this.opts.once) this.server.close();
+      },
+      () => {
+        // The connection already ended with the error; onEnd reports it.
+      },
+    );
+  }
+
+  private startSession(conn: LineConnection, key: Buffer): Session {
+    const aborter = new AbortController();
+    const session: Session = {
+      id: this.nextSessionId++,
+      peerAddress: conn.peerAddress,
+      peerPort: conn.peerPort,
+      signal: aborter.signal,
+    };
+    conn.onEnd(() => aborter.abort());
+    const calls = new RateWindow(this.limits.maxCallsPerSecond);
+    let running = 0;
+    const channel: SecureChannel = new SecureChannel(conn, key, 'server', this.limits.maxLineBytes, (message: Incoming) => {
+      // Only calls reach here (ACCEPTS in channel.ts); the check keeps the types honest.
+      if (message.type !== 'call') return;
+      const { id, method, params } = message.body;
+      if (!Object.hasOwn(this.opts.handlers, method)) {
+        channel.abort(new ControlError('protocol', `peer called unknown method "${method}"`));
+        return;
+      }
+      const handler = this.opts.handlers[method] as ErasedHandler;
+      let checked: unknown;
+      try {
+        checked = handler.params.check(params, 'params');
+      } catch (err) {
+        const detail = err instanceof SchemaError ? err.message : String(err);
+        channel.abort(new ControlError('protocol', `peer sent bad params for ${method}: ${detail}`));
+        return;
+      }
+      if (!calls.add()) {
+        sendError(channel, id, 'rate-limited', `rate limit: at most ${this.limits.maxCallsPerSecond} calls per second`);
+        return;
+      }
+      if (running >= this.limits.maxConcurrentCalls) {
+        sendError(channel, id, 'busy', `busy: at most ${this.limits.maxConcurrentCalls} calls at once`);
+        return;
+      }
+      running += 1;
+      void this.run(channel, session, handler, method, id, checked).finally(() => {
+        running -= 1;
+      });
+    });
+    conn.setIdleTimeout(this.limits.idleTimeoutMs, () => running > 0);
+    this.opts.onSession?.(session);
+    return session;
+  }
+
+  private async run(
+    channel: SecureChannel,
+    session: Session,
+    handler: ErasedHandler,
+    method: string,
+    id: number,
+    params: unknown,
+  ): Promise<void> {
+    let result: unknown;
+    try {
+      result = await (handler.handle as (p: unknown, s: Session) => Promise<unknown>)(params, session);
+    } catch (err) {
+      const code = typeof (err as { code?: unknown }).code === 'string' && ERROR_CODE.test((err as { code: string }).code)
+        ? (err as { code: string }).code
+        : 'handler-error';
+      sendError(channel, id, code, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (channel.conn.isEnded) return;
+    try {
+      channel.send('result', { id, result: handler.result.check(result, 'result') });
+    } catch (err) {
+      // Our own handler broke its contract (or the result is too large): the caller learns that much.
+      const detail = err instanceof Error ? err.message : String(err);
+      sendError(channel, id, 'internal', `listener produced a bad result for ${method}: ${detail}`);
+    }
+  }
+}
+
+function sendError(channel: SecureChannel, id: number, code: string, message: string): void {
+  if (channel.conn.isEnded) return;
+  const body: Body<'error'> = { id, error: { code, message: oneLine(message) } };
+  channel.send('error', body);
+}

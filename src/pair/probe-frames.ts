@@ -1,0 +1,132 @@
+// Turns a ProbeSpec into the bytes one side sends. Each side builds its own
+// frames from specs and its own facts; the peer's address always comes from
+// the session (never from a message), so a peer can't aim our probes elsewhere.
+import type { HostFacts } from '../host/types.js';
+import { buildFrame, type FrameSpec } from '../wire/frame.js';
+import { encodeToken } from '../wire/token.js';
+import type { ProbeSpec } from './plan-types.js';
+import { vtepOnPort } from '../diagnose/vtep-tables.js';
+
+/** A node's VTEP as the other side needs it to craft echoes. */
+export interface VtepEndpoint {
+  port: number;
+  vni: number;
+  ip: string;
+  mac: string;
+}
+
+export interface SendContext {
+  runId: number;
+  /** Our underlay address and MAC (the NIC's), and the next hop's MAC towards the peer. */
+  srcIp: string;
+  srcMac: string;
+  nextHopMac: string;
+  /** The peer's underlay address: the only outer destination we ever use. */
+  peerIp: string;
+  /** Our own kernel state (for vtep-own) and VTEPs. */
+  facts: HostFacts;
+  /** The peer's VTEPs, from its facts. */
+  peerVteps: VtepEndpoint[];
+}
+
+export type BuiltProbe =
+  | { path: 'wire'; frame: Buffer }
+  | { path: 'routed'; packet: Buffer }
+  | { path: 'none'; reason: string };
+
+/** Source port of our probes: fixed per run so captures are easy to filter by hand. */
+export function probeSourcePort(runId: number): number {
+  return 49152 + (runId % 16384);
+}
+
+// Inner frames of the non-VTEP VXLAN probes go to nobody: a locally administered
+// MAC and TEST-NET addresses, so a receiving VTEP drops them harmlessly.
+const NOBODY_MAC = '02:56:58:50:00:01';
+const PROBE_MAC = '02:56:58:50:00:02';
+const INNER_SRC = '198.18.0.1';
+const INNER_DST = '198.18.0.2';
+
+export function vtepEndpoints(facts: HostFacts, ports: number[]): VtepEndpoint[] {
+  const out: VtepEndpoint[] = [];
+  for (const port of ports) {
+    const v = vtepOnPort(facts, port);
+    if (v && v.vtepIp && v.mac) out.push({ port, vni: v.vni, ip: v.vtepIp, mac: v.mac });
+  }
+  return out;
+}
+
+export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): BuiltProbe {
+  const payload = encodeToken({ runId: ctx.runId, probeId: spec.probeId, seq }, 'vxprobe');
+  const outer: FrameSpec = {
+    srcMac: ctx.srcMac,
+    dstMac: ctx.nextHopMac,
+    srcIp: ctx.srcIp,
+    dstIp: ctx.peerIp,
+    srcPort: probeSourcePort(ctx.runId),
+    dstPort: spec.port,
+    payload,
+  };
+  const nobody = { srcMac: PROBE_MAC, dstMac: NOBODY_MAC, srcIp: INNER_SRC, dstIp: INNER_DST, protocol: 'udp' as const };
+  switch (spec.kind) {
+    case 'plain':
+    case 'baseline':
+      return { path: 'wire', frame: buildFrame(outer) };
+    case 'vxlan':
+    case 'vxlan-other-vni':
+      return { path: 'wire', frame: buildFrame({ ...outer, vxlan: { vni: spec.vni! }, inner: nobody }) };
+    case 'vxlan-size':
+      return { path: 'wire', frame: buildFrame({ ...outer, vxlan: { vni: spec.vni! }, inner: nobody, padTo: spec.size! }) };
+    case 'vtep-peer': {
+      const own = ctx.facts && vtepOnPort(ctx.facts, spec.port);
+      const peer = ctx.peerVteps.find((v) => v.port === spec.port);
+      if (!own?.vtepIp || !own.mac || !peer) return { path: 'none', reason: `no VTEP on udp/${spec.port} at both ends` };
+      return {
+        path: 'wire',
+        frame: buildFrame({
+          ...outer,
+          vxlan: { vni: peer.vni },
+          inner: { srcMac: own.mac, dstMac: peer.mac, srcIp: own.vtepIp, dstIp: peer.ip, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+        }),
+      };
+    }
+    case 'vtep-own':
+      return buildFromOwnTables(spec, seq, ctx, outer);
+    case 'vtep-kernel': {
+      const own = vtepOnPort(ctx.facts, spec.port);
+      const peer = ctx.peerVteps.find((v) => v.port === spec.port);
+      if (!own?.vtepIp || !peer) return { path: 'none', reason: `no VTEP on udp/${spec.port} at both ends` };
+      // An ICMP echo to the peer's VTEP address: our kernel routes it into its
+      // own VXLAN device, which encapsulates it exactly as it would pod traffic.
+      return {
+        path: 'routed',
+        packet: buildFrame({ layer: 'ipv4', srcIp: own.vtepIp, dstIp: peer.ip, icmp: { type: 8, id: spec.probeId & 0xffff, seq: seq & 0xffff }, payload }),
+      };
+    }
+  }
+}
+
+/** What our kernel would send to the peer's VTEP, per our route/neigh/FDB. */
+function buildFromOwnTables(spec: ProbeSpec, seq: number, ctx: SendContext, outer: FrameSpec): BuiltProbe {
+  const own = vtepOnPort(ctx.facts, spec.port);
+  const peer = ctx.peerVteps.find((v) => v.port === spec.port);
+  if (!own?.vtepIp || !own.mac || !peer) return { path: 'none', reason: `no VTEP on udp/${spec.port} at both ends` };
+  const dev = own.device.ifindex;
+  const neigh = ctx.facts.neighbors.find((n) => n.ifindex === dev && n.ip === peer.ip);
+  if (!neigh?.mac) return { path: 'none', reason: `no neighbor entry for ${peer.ip} on ${own.device.name}` };
+  const fdb = ctx.facts.fdb.find((f) => f.ifindex === dev && f.mac === neigh.mac);
+  if (!fdb?.dst) return { path: 'none', reason: `no FDB entry for ${neigh.mac} on ${own.device.name}` };
+  if (fdb.dst !== ctx.peerIp) {
+    return { path: 'none', reason: `own FDB sends ${neigh.mac} to ${fdb.dst}, not the peer ${ctx.peerIp}: not sent there` };
+  }
+  const payload = encodeToken({ runId: ctx.runId, probeId: spec.probeId, seq }, 'vxprobe');
+  return {
+    path: 'wire',
+    frame: buildFrame({
+      ...outer,
+      dstPort: fdb.port ?? spec.port,
+      payload,
+      vxlan: { vni: fdb.vni ?? own.vni },
+      inner: { srcMac: own.mac, dstMac: neigh.mac, srcIp: own.vtepIp, dstIp: peer.ip, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+    }),
+  };
+}

@@ -1,0 +1,127 @@
+// One side's sniffer for a run: captures on the NIC (probed ports, the
+// baseline port and ICMP) and keeps what carries this run's token, as
+// Sightings relative to each probe's direction.
+import type { IcmpSighting, Sighting } from '../diagnose/types.js';
+import type { ParsedFrame } from '../wire/frame.js';
+import { PacketSocket, type CapturedFrame } from '../wire/packet-socket.js';
+import type { Direction } from './plan-types.js';
+
+export type Role = 'initiator' | 'responder';
+
+/** Caps what one side keeps, so a flood of replayed tokens can't eat memory. */
+const MAX_SIGHTINGS = 20_000;
+
+function innerKind(f: ParsedFrame): Sighting['inner'] {
+  const icmp = f.inner?.icmp;
+  if (icmp) return icmp.type === 0 ? 'echo-reply' : icmp.type === 8 ? 'echo-request' : null;
+  return f.inner?.udp ? 'udp' : null;
+}
+
+export function toSighting(c: CapturedFrame, at: Sighting['at']): Sighting | null {
+  const f = c.frame;
+  if (!f.token || !f.ipv4) return null;
+  return {
+    probeId: f.token.probeId,
+    seq: f.token.seq,
+    at,
+    dir: c.direction,
+    time: c.time,
+    srcIp: f.ipv4.src,
+    dstIp: f.ipv4.dst,
+    srcPort: f.udp?.srcPort ?? null,
+    dstPort: f.udp?.dstPort ?? null,
+    ttl: f.ipv4.ttl,
+    ipLength: f.ipv4.totalLength,
+    udpChecksumOk: f.udp?.checksumOk ?? null,
+    vni: f.vxlan?.vni ?? null,
+    innerSrcMac: f.inner?.eth?.src ?? null,
+    innerDstMac: f.inner?.eth?.dst ?? null,
+    innerSrcIp: f.inner?.ipv4?.src ?? null,
+    innerDstIp: f.inner?.ipv4?.dst ?? null,
+    inner: innerKind(f),
+  };
+}
+
+export class RunSniffer {
+  readonly sightings: Sighting[] = [];
+  readonly icmp: IcmpSighting[] = [];
+  private directions = new Map<number, Direction>();
+  /** Frames seen before the plan was known (the peer may start sending first). */
+  private early: CapturedFrame[] = [];
+  private error: Error | null = null;
+
+  private constructor(
+    private readonly socket: PacketSocket,
+    private readonly runId: number,
+    private readonly role: Role,
+  ) {
+    socket.onFrames((batch) => this.take(batch));
+    socket.onError((err) => {
+      this.error = err;
+    });
+  }
+
+  static open(iface: string, opts: { ports: number[]; runId: number; role: Role }): RunSniffer {
+    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ringBlocks: 8 });
+    return new RunSniffer(socket, opts.runId, opts.role);
+  }
+
+  get ifname(): string {
+    return this.socket.ifname;
+  }
+  get mac(): string {
+    return this.socket.mac;
+  }
+  /** The capture error that stopped this sniffer, if any. */
+  get failure(): Error | null {
+    return this.error;
+  }
+
+  setPlan(probes: { probeId: number; direction: Direction }[]): void {
+    this.directions = new Map(probes.map((p) => [p.probeId, p.direction]));
+    const early = this.early;
+    this.early = [];
+    this.take(early);
+  }
+
+  /** Whether this side sent probes of `direction`. */
+  private atFor(direction: Direction): Sighting['at'] {
+    const iSendForward = this.role === 'initiator';
+    return (direction === 'forward') === iSendForward ? 'sender' : 'receiver';
+  }
+
+  private take(batch: CapturedFrame[]): void {
+    for (const c of batch) {
+      if (this.sightings.length + this.icmp.length >= MAX_SIGHTINGS) return;
+      const f = c.frame;
+      const quoted = f.icmp?.quoted?.token;
+      const token = f.token ?? quoted;
+      if (!token || token.runId !== this.runId) continue;
+      const direction = this.directions.get(token.probeId);
+      if (!direction) {
+        if (this.directions.size === 0 && this.early.length < 1000) this.early.push(c);
+        continue;
+      }
+      const at = this.atFor(direction);
+      if (quoted && f.icmp && f.ipv4) {
+        this.icmp.push({ probeId: token.probeId, at, time: c.time, from: f.ipv4.src, type: f.icmp.type, code: f.icmp.code, nextHopMtu: f.icmp.nextHopMtu });
+        continue;
+      }
+      const s = toSighting(c, at);
+      if (s) this.sightings.push(s);
+    }
+  }
+
+  /** Sends a frame out of the sniffed NIC. */
+  send(frame: Buffer): void {
+    this.socket.send(frame);
+  }
+
+  stats() {
+    return this.socket.stats();
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

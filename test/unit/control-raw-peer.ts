@@ -1,0 +1,153 @@
+// A hand-rolled control-channel peer for abuse tests. It re-implements the wire
+// format from its documentation (src/pair/control/channel.ts) with node:crypto
+// alone, so the tests check the documented protocol rather than our own
+// helpers, and it can send anything: valid, replayed, tampered or garbage lines.
+import { createHmac, randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+function hmac(key: Buffer, ...parts: (string | Buffer)[]): Buffer {
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+function canon(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`;
+  const rec = value as Record<string, unknown>;
+  return `{${Object.keys(rec).sort().map((k) => `${JSON.stringify(k)}:${canon(rec[k])}`).join(',')}}`;
+}
+
+export function proofFor(secret: Buffer, role: 'client' | 'server', nc: Buffer, ns: Buffer): string {
+  return hmac(secret, `vxprobe-v1 ${role}-proof\0`, nc, ns).toString('hex');
+}
+
+/** A line-oriented socket with a queue of received lines and a close notification. */
+export class LinePeer {
+  readonly lines: string[] = [];
+  private waiters: ((line: string | undefined) => void)[] = [];
+  private buf = '';
+  closed = false;
+  readonly closedPromise: Promise<void>;
+  key: Buffer | undefined;
+  sendSeq = 0;
+  private direction: 'c2s' | 's2c';
+
+  constructor(readonly socket: Socket, role: 'client' | 'server') {
+    this.direction = role === 'client' ? 'c2s' : 's2c';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = Buffer.from(this.buf.slice(0, nl), 'latin1').toString('utf8');
+        this.buf = this.buf.slice(nl + 1);
+        const w = this.waiters.shift();
+        if (w) w(line);
+        else this.lines.push(line);
+      }
+    });
+    socket.on('error', () => {});
+    this.closedPromise = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        for (const w of this.waiters.splice(0)) w(undefined);
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number): Promise<LinePeer> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => resolve(new LinePeer(socket, 'client')));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Next line, or undefined when the connection closed first. */
+  readLine(timeoutMs = 3000): Promise<string | undefined> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('test peer: no line within timeout')), timeoutMs);
+      this.waiters.push((l) => {
+        clearTimeout(timer);
+        resolve(l);
+      });
+    });
+  }
+
+  async readJson(timeoutMs = 3000): Promise<Record<string, unknown> | undefined> {
+    const line = await this.readLine(timeoutMs);
+    return line === undefined ? undefined : (JSON.parse(line) as Record<string, unknown>);
+  }
+
+  sendRaw(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  sendJson(value: unknown): void {
+    this.socket.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** A valid session line (the caller may alter it before sending). */
+  seal(type: string, body: unknown, seq = this.sendSeq + 1): string {
+    if (!this.key) throw new Error('test peer: no session key yet');
+    const mac = hmac(this.key, `${this.direction}\0${seq}\0`, canon({ type, body })).toString('hex');
+    return `${JSON.stringify({ seq, type, body, mac })}\n`;
+  }
+
+  /** Seals and sends the next message in sequence. */
+  send(type: string, body: unknown): string {
+    const line = this.seal(type, body);
+    this.sendSeq += 1;
+    this.socket.write(line);
+    return line;
+  }
+
+  /**
+   * Client handshake by hand with `secret`. Returns the server's last handshake
+   * message (welcome or reject); on welcome the session key is set.
+   */
+  async clientHandshake(secret: Buffer): Promise<Record<string, unknown> | undefined> {
+    const nc = randomBytes(32);
+    this.sendJson({ type: 'hello', v: 1, nonce: nc.toString('hex') });
+    const challenge = await this.readJson();
+    if (!challenge || challenge.type !== 'challenge') return challenge;
+    const ns = Buffer.from(challenge.nonce as string, 'hex');
+    this.sendJson({ type: 'proof', mac: proofFor(secret, 'client', nc, ns) });
+    const answer = await this.readJson();
+    if (answer?.type === 'welcome' && answer.mac === proofFor(secret, 'server', nc, ns)) {
+      this.key = hmac(secret, 'vxprobe-session', nc, ns);
+    }
+    return answer;
+  }
+
+  /** Server handshake by hand (for client-side abuse tests). */
+  async serverHandshake(secret: Buffer): Promise<void> {
+    const hello = await this.readJson();
+    if (!hello) throw new Error('test server: no hello');
+    const nc = Buffer.from(hello.nonce as string, 'hex');
+    const ns = randomBytes(32);
+    this.sendJson({ type: 'challenge', v: 1, nonce: ns.toString('hex') });
+    const proof = await this.readJson();
+    if (!proof) throw new Error('test server: no proof');
+    this.sendJson({ type: 'welcome', mac: proofFor(secret, 'server', nc, ns) });
+    this.key = hmac(secret, 'vxprobe-session', nc, ns);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A raw TCP server on 127.0.0.1 handing each connection to `onPeer`. */
+export async function rawServer(onPeer: (peer: LinePeer) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => onPeer(new LinePeer(socket, 'server')));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no address');
+  return { server, port: address.port };
+}
