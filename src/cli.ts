@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerSend } from './commands/send.js';
 import { registerSniff } from './commands/sniff.js';
 import { registerPair } from './commands/pair.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerInspect(program);
   registerLabCommand(program);
   registerSend(program);
   registerSniff(program);

@@ -1,5 +1,16 @@
 // Library entry point: `import { ... } from 'vxprobe'` for embedding in agents.
 export { UsageError, CannotRunError } from './errors.js';
+export { inspect } from './commands/inspect.js';
+export { inspectHost, buildContext, ALL_CHECKS } from './inspect/inspect-host.js';
+export { runInspect, type InspectOptions, type FactsCollector } from './inspect/run.js';
+export { formatReport, reportJson, type InspectReport } from './inspect/format.js';
+export { identifySelf, selectOverlayDevice, type SelfMatch } from './inspect/identify.js';
+export type { Finding, Severity, InspectContext, Check } from './inspect/types.js';
+export { parseNodesDocument, nodesFromJson } from './cluster/node-document.js';
+export { readEtcdCluster, parseSubnetLease, parseNetworkConfig, etcdPut, etcdGetPrefix } from './cluster/etcd.js';
+export { detectInPodApi, readApiNodes, type KubeApiConfig } from './cluster/kube-api.js';
+export { loadClusterTruth } from './cluster/load.js';
+export type { ClusterNode, ClusterTruth, FlannelNetworkConfig } from './cluster/types.js';
 export { buildLab, labNodesDocument, validatePort, validateVni } from './lab/lab.js';
 export type { Lab, BuildLabOptions, AppliedFault } from './lab/lab.js';
 export { SCENARIOS, getScenario, scenarioNames, PROBED_PORTS } from './lab/scenarios.js';
@@ -52,3 +63,4 @@ export { loadSecret } from './pair/secret.js';
 export { classify } from './diagnose/classify.js';
 export type { PairReport, PortResult, Verdict as PairVerdict, EvidenceItem, RunRecord } from './diagnose/types.js';
 export { renderTable } from './report/table.js';
+export { FINDING_CATALOG, type FindingKind } from './inspect/catalog.js';

@@ -1,0 +1,31 @@
+// Picks the cluster truth source: --nodes, --etcd, else the in-pod API,
+// else none (inspect then runs its local checks only).
+import { UsageError } from '../errors.js';
+import { readEtcdCluster } from './etcd.js';
+import { detectInPodApi, readApiNodes } from './kube-api.js';
+import { readNodesFile } from './node-document.js';
+import type { ClusterTruth } from './types.js';
+
+export interface ClusterSourceOptions {
+  nodes?: string;
+  etcd?: string;
+  etcdPrefix?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides stdin for `--nodes -` (tests). */
+  stdin?: () => string;
+}
+
+export async function loadClusterTruth(opts: ClusterSourceOptions): Promise<ClusterTruth | null> {
+  if (opts.nodes !== undefined && opts.etcd !== undefined) {
+    throw new UsageError('--nodes and --etcd are alternatives: give one cluster source');
+  }
+  if (opts.nodes !== undefined) {
+    const nodes = readNodesFile(opts.nodes, opts.stdin);
+    return { source: 'nodes-document', origin: opts.nodes, nodes, config: null };
+  }
+  if (opts.etcd !== undefined) {
+    return readEtcdCluster(opts.etcd, opts.etcdPrefix !== undefined ? { prefix: opts.etcdPrefix } : {});
+  }
+  const api = detectInPodApi(opts.env ?? process.env);
+  return api ? readApiNodes(api) : null;
+}
