@@ -62,7 +62,7 @@ describe('inspect: the VXLAN device', () => {
     const f = healthyFacts();
     f.links.push({
       ifindex: 9, name: 'flannel.7', mac: 'aa:bb:cc:00:00:07', mtu: 1450, up: false, kind: 'vxlan', masterIndex: null,
-      vxlan: { vni: 7, port: 8472, local: null, group: null, underlayIndex: 2, learning: false, ttl: 0, udpCsum: false, srcPortRange: [0, 0] },
+      vxlan: { vni: 7, port: 8472, local: null, group: null, underlayIndex: 2, learning: false, ttl: 0, udpCsum: false, srcPortRange: [0, 0], external: false },
     });
     const r = inspectFixture(f, healthySpecs());
     expect(r.self).toBe('node-a');
@@ -93,7 +93,7 @@ describe('inspect: who holds the VXLAN port', () => {
     const f = healthyFacts();
     f.links.push({
       ifindex: 10, name: 'vxlan0', mac: 'aa:bb:cc:00:00:10', mtu: 1450, up: true, kind: 'vxlan', masterIndex: null,
-      vxlan: { vni: 1, port: 8472, local: null, group: null, underlayIndex: 2, learning: true, ttl: 0, udpCsum: false, srcPortRange: [0, 0] },
+      vxlan: { vni: 1, port: 8472, local: null, group: null, underlayIndex: 2, learning: true, ttl: 0, udpCsum: false, srcPortRange: [0, 0], external: false },
     });
     f.ports[0]!.holders.push({ kind: 'vxlan', device: 'vxlan0', ifindex: 10, vni: 1 });
     const found = inspectFixture(f, healthySpecs()).findings.find((x) => x.id === 'port-multiple-vxlan');
@@ -114,7 +114,7 @@ describe('inspect: a foreign VXLAN device on the overlay port', () => {
     f.links[2]!.up = false;
     f.links.push({
       ifindex: 3, name: 'vxlan0', mac: 'd2:51:e5:5d:32:5b', mtu: 1500, up: true, kind: 'vxlan', masterIndex: null,
-      vxlan: { vni: 0, port: 8472, local: null, group: null, underlayIndex: null, learning: false, ttl: 0, udpCsum: true, srcPortRange: [0, 0] },
+      vxlan: { vni: 0, port: 8472, local: null, group: null, underlayIndex: null, learning: false, ttl: 0, udpCsum: true, srcPortRange: [0, 0], external: false },
     });
     f.ports = [{ port: 8472, holders: [{ kind: 'vxlan', device: 'vxlan0', ifindex: 3, vni: 0 }] }];
     const r = inspectFixture(f, healthySpecs());
