@@ -2,10 +2,22 @@
 // not compete for the CPU) and prints each one's table. Add a bench as
 // bench/<name>.ts exporting an async function, and one entry below.
 import { benchPacketSocket } from './packet-socket.js';
+import { benchPair } from './pair.js';
+import { benchInspect } from './inspect.js';
+import { benchNetlink } from './netlink.js';
+import { benchCodec } from './codec.js';
 
-const benches: Array<[string, () => Promise<void>]> = [['packet socket', benchPacketSocket]];
+const benches: Array<[string, () => Promise<void>]> = [
+  ['pair', benchPair],
+  ['inspect', benchInspect],
+  ['packet socket', benchPacketSocket],
+  ['netlink', benchNetlink],
+  ['codec', async () => void benchCodec()],
+];
+const only = process.argv.slice(2);
 
 for (const [name, run] of benches) {
+  if (only.length > 0 && !only.includes(name)) continue;
   const t0 = Date.now();
   try {
     await run();

@@ -19,6 +19,8 @@ export interface LabPairOptions {
   timeoutMs?: number;
   /** Extra arguments for `pair`. */
   args?: string[];
+  /** Told how long the `pair` process ran, start to exit (for the benchmark). */
+  onPairExit?: (wallMs: number) => void;
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<void> {
@@ -63,7 +65,9 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
     // channel too; as an operator would, reach b's listener over its other link.
     const controlHost = lab.scenario.faults.some((f) => f.kind === 'rp-filter-strict') ? ['--control-host', RP_FILTER_SIDE_IP] : [];
     const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...controlHost, ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
+    const started = performance.now();
     const run = await collect(lab.spawn(a.name, [process.execPath, VXPROBE_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    opts.onPairExit?.(performance.now() - started);
     if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as PairReport;
   } finally {
