@@ -17,6 +17,7 @@ Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions
   rec.Set("frame", ParseFrameToObject(env, f.data, f.captured_len, parse));
   if (with_raw) rec.Set("raw", Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
   if (f.vlan_valid) rec.Set("vlan", Napi::Number::New(env, f.vlan_tci & 0x0fff));
+  if (f.csum_not_ready) rec.Set("checksumPending", Napi::Boolean::New(env, true));
   return rec;
 }
 

@@ -20,6 +20,9 @@ struct RingFrame {
   uint8_t pkttype;        // PACKET_HOST, PACKET_OUTGOING, ...
   bool vlan_valid;        // the NIC stripped an 802.1Q tag into metadata
   uint16_t vlan_tci;
+  // The checksum is left to the NIC (offload) and not yet filled in: a "bad"
+  // checksum in the captured bytes means nothing then.
+  bool csum_not_ready;
 };
 
 class RxRing {
@@ -81,6 +84,7 @@ size_t RxRing::Drain(size_t max_frames, Visit&& visit) {
       f.pkttype = ll->sll_pkttype;
       f.vlan_valid = (hdr->tp_status & TP_STATUS_VLAN_VALID) != 0;
       f.vlan_tci = static_cast<uint16_t>(hdr->hv1.tp_vlan_tci);
+      f.csum_not_ready = (hdr->tp_status & TP_STATUS_CSUMNOTREADY) != 0;
       visit(f);
       cursor_ = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(cursor_) +
                                                 cursor_->tp_next_offset);

@@ -11,7 +11,7 @@
 //   ipChecksum  "ok" | "bad"
 //   proto       "udp" | "icmp" | number (other IP protocol)
 //   srcPort, dstPort       outer UDP ports
-//   udpChecksum "ok" | "bad" | "zero" (none sent)
+//   udpChecksum "ok" | "bad" | "zero" (none sent) | "offload" (left to the NIC, not yet in the bytes)
 //   icmp        {type, code} for outer ICMP
 //   vxlan       {flags, vni, valid}
 //   inner       {srcMac, dstMac, src, dst, proto, ttl, srcPort, dstPort, icmpType, icmpCode, checksum: "ok"|"bad"|"zero"|null}
@@ -35,7 +35,7 @@ export interface SniffRecord {
   proto: 'udp' | 'icmp' | number | null;
   srcPort: number | null;
   dstPort: number | null;
-  udpChecksum: 'ok' | 'bad' | 'zero' | null;
+  udpChecksum: 'ok' | 'bad' | 'zero' | 'offload' | null;
   icmp: { type: number; code: number } | null;
   vxlan: { flags: number; vni: number; valid: boolean } | null;
   inner: {
@@ -101,7 +101,7 @@ export function toSniffRecord(c: CapturedFrame): SniffRecord {
     proto: protoName(f.ipv4?.protocol),
     srcPort: f.udp?.srcPort ?? null,
     dstPort: f.udp?.dstPort ?? null,
-    udpChecksum: udpCsum(f.udp),
+    udpChecksum: f.udp && c.checksumPending && f.udp.checksum !== 0 ? 'offload' : udpCsum(f.udp),
     icmp: f.icmp ? { type: f.icmp.type, code: f.icmp.code } : null,
     vxlan: f.vxlan ? { flags: f.vxlan.flags, vni: f.vxlan.vni, valid: f.vxlan.valid } : null,
     inner: innerOf(f.inner),

@@ -32,7 +32,8 @@ export function toSighting(c: CapturedFrame, at: Sighting['at']): Sighting | nul
     dstPort: f.udp?.dstPort ?? null,
     ttl: f.ipv4.ttl,
     ipLength: f.ipv4.totalLength,
-    udpChecksumOk: f.udp?.checksumOk ?? null,
+    // With checksum offload the bytes we see hold no final checksum yet.
+    udpChecksumOk: c.checksumPending ? null : (f.udp?.checksumOk ?? null),
     vni: f.vxlan?.vni ?? null,
     innerSrcMac: f.inner?.eth?.src ?? null,
     innerDstMac: f.inner?.eth?.dst ?? null,

@@ -42,6 +42,8 @@ export interface NativeCapturedFrame {
   raw?: Buffer;
   /** VLAN id when the NIC stripped an 802.1Q tag into metadata. */
   vlan?: number;
+  /** TP_STATUS_CSUMNOTREADY: checksums are left to offload and not yet computed in these bytes. */
+  checksumPending?: boolean;
 }
 
 /** Token hits of the fast path, one entry per frame, in arrival order. */

@@ -78,4 +78,12 @@ describeRoot('pair on every lab scenario', () => {
   it('receiving host firewall: host-drop names the rule', () => {
     expect(evidenceText(result(reports.get('host-firewall-8472')!, 8472, 'forward'))).toMatch(/dport 8472/);
   });
+
+  it('offloaded checksums of kernel-encapsulated frames are not reported as bad', () => {
+    for (const name of ['healthy-l2', 'healthy-routed']) {
+      const kinds = reports.get(name)!.results.flatMap((r) => r.evidence.map((e) => e.kind));
+      expect(kinds).toContain('vtep-ok');
+      expect(kinds).not.toContain('bad-checksum');
+    }
+  });
 });
