@@ -81,7 +81,12 @@ export class RoutedSender {
     if (this.closed) return Promise.reject(new Error('RoutedSender is closed'));
     const dst = ipv4Dst(ipv4Packet);
     return new Promise((resolve, reject) => {
+      // raw-socket's poll handle does not keep the event loop alive: without a
+      // pending timer a short-lived process (`vxprobe send --path routed`)
+      // could exit before the socket turned writable. The timer also bounds it.
+      const pending = setTimeout(() => reject(new Error(`routed send to ${dst} did not complete within 5000 ms`)), 5000);
       this.sock.send(ipv4Packet, 0, ipv4Packet.length, dst, (err) => {
+        clearTimeout(pending);
         if (err) reject(new Error(`routed send to ${dst} failed: ${err.message}`));
         else resolve();
       });
