@@ -14,7 +14,7 @@ const SECRET = 'library-test-secret-0123456789';
 
 function inNode(lab: Lab, node: string, argv: string[], env: Record<string, string> = {}) {
   return spawnSync('ip', ['netns', 'exec', lab.node(node).netns.name, ...argv], {
-    cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env },
+    cwd: ROOT, encoding: 'utf8', timeout: 90_000, env: { ...process.env, ...env },
   });
 }
 
@@ -48,7 +48,7 @@ describeRoot('pair and listen: library and CLI edges', () => {
       '8472/forward=hijacked', '8475/forward=ok', '8472/reverse=hijacked', '8475/reverse=ok',
     ]);
     expect(report.ok).toBe(false);
-  });
+  }, 120_000);
 
   it('a wrong secret ends both sides with a clear line, exit 3, and no verdict', async () => {
     const b = lab.node('b');
