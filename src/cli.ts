@@ -2,24 +2,40 @@
 // src/commands/ and registers itself; this file only wires them and maps
 // errors to one line and an exit code (DESIGN.md §8).
 import { Command, CommanderError } from 'commander';
-import { registerLabCommand } from './commands/lab.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerSend } from './commands/send.js';
-import { registerSniff } from './commands/sniff.js';
-import { registerPair } from './commands/pair.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+// Each command's module pulls in its own machinery (the addon, the control
+// channel, the lab), so only the invoked command's module is loaded: it keeps
+// `vxprobe pair` and `vxprobe inspect` quick to start. `--help` loads them all.
+const loaders: Record<string, () => Promise<Register>> = {
+  pair: () => import('./commands/pair.js').then((m) => m.registerPair),
+  inspect: () => import('./commands/inspect.js').then((m) => m.registerInspect),
+  lab: () => import('./commands/lab.js').then((m) => m.registerLabCommand),
+  send: () => import('./commands/send.js').then((m) => m.registerSend),
+  sniff: () => import('./commands/sniff.js').then((m) => m.registerSniff),
+};
+const MODULE_OF: Record<string, string> = { listen: 'pair', compare: 'pair' };
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('vxprobe')
     .description('Raw-socket VXLAN prober for Kubernetes overlay networks')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerInspect(program);
-  registerLabCommand(program);
-  registerSend(program);
-  registerSniff(program);
-  registerPair(program);
+  const name = argv[2] ?? '';
+  const only = loaders[MODULE_OF[name] ?? name];
+  for (const load of only ? [only] : Object.values(loaders)) (await load())(program);
+  // Commands made with `new Command()` don't inherit these: without them a
+  // missing option would exit 1 (the "fault found" code) straight from commander.
+  const inherit = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)');
+      inherit(sub);
+    }
+  };
+  inherit(program);
   return program;
 }
 
@@ -47,8 +63,8 @@ function report(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = report(err);
