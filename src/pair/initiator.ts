@@ -38,7 +38,8 @@ export interface PairOptions {
 
 /** When each resend round starts, ms after the first. */
 const ROUNDS_MS = [0, 150, 400, 800, 1300];
-const POLL_MS = 20;
+/** Polling the listener's sightings: well under the channel's 50 calls/s limit. */
+const POLL_MS = 30;
 /** How long a round waits for late frames after the last resend. */
 const GRACE_MS = 300;
 
@@ -83,7 +84,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
     progress(`connecting to ${controlHost}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
     client = await ControlClient.connect({ host: controlHost, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
-    const hello = await client.call('hello', { runId, ports, baselinePort, initiator: local });
+    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(local, ports) });
     const peer = hello.facts;
     const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local, peer });
     sniffer.setPlan(plan.probes);

@@ -89,6 +89,8 @@ export const hostFactsSchema: s.Schema<HostFacts> = s.object({
   ),
 }) as s.Schema<HostFacts>;
 
+const vtepEndpoint = s.object({ port, vni, ip, mac });
+
 const direction = s.enumOf(['forward', 'reverse'] as const);
 const probeSpec: s.Schema<ProbeSpec> = s.object({
   probeId: s.int({ min: 1, max: 65535 }),
@@ -137,7 +139,7 @@ export const MAX_PLAN = 256;
 export const pairMethods = {
   /** Opens the run: the listener collects its facts and starts sniffing. */
   hello: {
-    params: s.object({ runId: u32, ports: s.array(port, { min: 1, max: 8 }), baselinePort: port, initiator: hostFactsSchema }),
+    params: s.object({ runId: u32, ports: s.array(port, { min: 1, max: 8 }), baselinePort: port, initiatorVteps: s.array(vtepEndpoint, { max: 8 }) }),
     result: s.object({ facts: hostFactsSchema, peerIp: ip }),
   },
   /** The plan; the listener keeps only the reverse probes it will send. */

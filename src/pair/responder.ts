@@ -10,7 +10,8 @@ import { implement } from './control/rpc.js';
 import type { Session } from './control/rpc.js';
 import { pairMethods } from './messages.js';
 import type { ProbeSpec } from './plan-types.js';
-import { vtepEndpoints } from './probe-frames.js';
+import type { VtepEndpoint } from './probe-frames.js';
+import { factsForPeer } from './shared-facts.js';
 import { ProbeSender } from './probe-sender.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
@@ -39,7 +40,7 @@ interface Run {
   runId: number;
   ports: number[];
   facts: HostFacts;
-  initiator: HostFacts;
+  initiatorVteps: VtepEndpoint[];
   sniffer: RunSniffer;
   sender: ProbeSender | null;
   reverse: Map<number, ProbeSpec>;
@@ -68,14 +69,14 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       const facts = await collectHostFacts({ iface: opts.iface, ports });
       if (opts.name) facts.hostname = opts.name;
       const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder' });
-      const run: Run = { runId: params.runId, ports, facts, initiator: params.initiator, sniffer, sender: null, reverse: new Map(), rounds: new Set() };
+      const run: Run = { runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, sniffer, sender: null, reverse: new Map(), rounds: new Set() };
       runs.set(session.id, run);
       session.signal.addEventListener('abort', () => {
         closeRun(runs.get(session.id));
         runs.delete(session.id);
       });
       log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
-      return { facts, peerIp: session.peerAddress };
+      return { facts: factsForPeer(facts, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
     },
 
     async plan(params, session) {
@@ -96,7 +97,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         // The session's authenticated address, never an address from a message.
         peerIp: session.peerAddress,
         facts: run.facts,
-        peerVteps: vtepEndpoints(run.initiator, run.ports),
+        peerVteps: run.initiatorVteps,
       }, wire);
       return { accepted: run.reverse.size };
     },
