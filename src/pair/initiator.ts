@@ -13,7 +13,7 @@ import { resolveNextHop } from '../host/next-hop.js';
 import { ControlClient, DEFAULT_CONTROL_PORT } from './control/index.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
-import type { ProbePlan, ProbeSpec } from './plan-types.js';
+import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
@@ -175,4 +175,3 @@ export function toReport(peerArg: string, record: RunRecord, started: number): P
   };
 }
 
-export type { ProbePlan };
