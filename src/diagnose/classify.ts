@@ -144,11 +144,14 @@ function decide(
   // 4. The receiving node's port is held by something other than its VTEP:
   // a program, or a VXLAN device that is not the overlay's (another VNI, a
   // metadata-mode device of OVS/Cilium), or several devices at once.
-  const overlayVni = vtepOnPort(sender.facts, port)?.vni ?? vx[0]?.probe.vni ?? null;
+  // The overlay's VNI is known only from the sender's own VTEP. Where the
+  // overlay itself runs in metadata mode (Cilium), no VNI is foreign.
+  const overlayVni = vtepOnPort(sender.facts, port)?.vni ?? null;
   const holders = receiver.facts.ports.find((p) => p.port === port)?.holders ?? [];
   const strangers = holders.filter((h) => h.kind !== 'vxlan');
   const devices = holders.filter((h): h is Extract<PortHolder, { kind: 'vxlan' }> => h.kind === 'vxlan');
-  const foreignDevices = devices.filter((h) => overlayVni !== null && h.vni !== overlayVni);
+  const isExternal = (h: { ifindex: number }) => receiver.facts.links.some((l) => l.ifindex === h.ifindex && l.vxlan?.external);
+  const foreignDevices = devices.filter((h) => overlayVni !== null && (isExternal(h) || h.vni !== overlayVni));
   if (strangers.length > 0 || foreignDevices.length > 0 || devices.length > 1) {
     const names = [
       ...strangers.map((h) => (h.kind === 'process' ? `${h.command} (pid ${h.pid})` : `a socket without a process (inode ${'inode' in h ? h.inode : '?'})`)),

@@ -163,4 +163,16 @@ describe('classify: the receiving host', () => {
     expect(r.reason).toContain('VXLAN device vxlan0 (VNI 0)');
     expect(r.remedy).toContain('ip link del vxlan0');
   });
+
+  it('a Cilium-style overlay (metadata-mode devices on both nodes) is no conflict', () => {
+    const cilium = (spec: typeof A, peer: typeof A) => {
+      const f = nodeFacts({ ...spec, vtep: undefined }, { ...peer, vtep: undefined });
+      f.links.push({ ifindex: 7, name: 'cilium_vxlan', mac: '0a:00:00:00:00:c1', mtu: 1500, up: true, kind: 'vxlan', masterIndex: null,
+        vxlan: { vni: 0, port: 8472, local: null, group: null, underlayIndex: null, learning: false, ttl: 0, udpCsum: false, srcPortRange: [0, 0], external: true } });
+      f.ports.push({ port: 8472, holders: [{ kind: 'vxlan', device: 'cilium_vxlan', ifindex: 7, vni: 0 }] });
+      return f;
+    };
+    const rs = classify(simulate(cilium(A, B), cilium(B, A)));
+    expect(new Set(rs.map((r) => r.verdict))).toEqual(new Set(['ok']));
+  });
 });
