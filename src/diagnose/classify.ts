@@ -258,7 +258,7 @@ function decide(
 function kernelPathEvidence(kernel: ProbeOutcome, sender: Side, receiver: Side): EvidenceItem {
   const out = kernel.left[0];
   if (!out) {
-    return ev('kernel-not-sent', `${sender.name}'s kernel did not put the VTEP echo on the wire (no usable neighbor/FDB entry)`);
+    return ev('kernel-not-sent', `${sender.name}'s kernel did not send its VTEP echo out of ${sender.facts.nic.name}: it dropped it (no usable neighbor/FDB entry) or sent it elsewhere`);
   }
   if (out.dstIp !== receiver.ip) {
     return ev('kernel-sent-elsewhere', `${sender.name}'s kernel sent the VTEP echo to ${out.dstIp}, not ${receiver.name} (${receiver.ip})`, { dstIp: out.dstIp, realIp: receiver.ip });

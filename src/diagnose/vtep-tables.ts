@@ -127,8 +127,13 @@ export function compareVtepTables(ctx: MappingContext): MappingProblem[] {
     });
   } else if (!fdb.some((f) => f.dst !== null && reachable.has(f.dst))) {
     const wrong = fdb[0]!.dst;
-    const holder = ctx.receiver.addresses.find((a) => a.address === wrong);
-    const whose = holder ? ` (${r}'s address on ${holder.ifname}, not where its VTEP listens)` : '';
+    const theirs = ctx.receiver.addresses.find((a) => a.address === wrong);
+    const ours = ctx.sender.addresses.find((a) => a.address === wrong);
+    const whose = ours
+      ? ` (${s}'s own address on ${ours.ifname}: it sends ${r}'s overlay traffic to itself)`
+      : theirs
+        ? ` (${r}'s address on ${theirs.ifname}, not where its VTEP listens)`
+        : '';
     problems.push({
       kind: 'fdb-dst',
       message: `${s}'s FDB sends ${r}'s VtepMAC ${rx.mac} to ${wrong ?? 'no address'}${whose}, but ${r} is ${ctx.receiverIp}`,

@@ -176,3 +176,16 @@ describe('classify: the receiving host', () => {
     expect(new Set(rs.map((r) => r.verdict))).toEqual(new Set(['ok']));
   });
 });
+
+describe('classify: evidence wording', () => {
+  it('an FDB entry to one of the sender\'s own addresses says so (Vagrant: 10.0.2.15 on both nodes)', () => {
+    const tx = nodeFacts(A, B);
+    tx.addresses.push({ ifindex: 4, ifname: 'eth1', family: 4, address: '10.0.2.15', prefixLen: 24 });
+    tx.fdb[0]!.dst = '10.0.2.15';
+    const r = classify(simulate(tx, nodeFacts(B, A), { kernelDst: (p) => (p.direction === 'forward' ? null : '192.168.1.2') }))
+      .find((x) => x.port === 8472 && x.direction === 'forward')!;
+    expect(r.verdict).toBe('vtep-mapping');
+    expect(r.reason).toContain("to 10.0.2.15 (node-a's own address on eth1: it sends node-b's overlay traffic to itself)");
+    expect(r.evidence.find((e) => e.kind === 'kernel-not-sent')!.message).toContain('out of eth0');
+  });
+});
