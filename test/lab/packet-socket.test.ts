@@ -65,9 +65,10 @@ describeRoot('PacketSocket on a veth pair', () => {
   });
 
   it('no unfiltered frame slips into a fresh socket while the link is flooded', async () => {
-    // The flood starts first and outlasts every open below.
+    // The flood starts first and outlasts every open below: it is sized to
+    // run for a minute or more on any machine and is ended by SIGTERM once they are done.
     const flood = startInNs(net.a.name, tsxArgv('test/lab/scripts/send.ts', ['eth0', JSON.stringify([
-      { spec: udp(9999, 8), count: 3_000_000, burst: { seqOffset: 42 + TOKEN_SEQ_OFFSET } },
+      { spec: udp(9999, 8), count: 50_000_000, burst: { seqOffset: 42 + TOKEN_SEQ_OFFSET } },
     ])]), /^\{"sent"/);
     await new Promise((r) => setTimeout(r, 1500));
     const race = startInNs(net.b.name, tsxArgv('test/lab/scripts/open-race.ts', ['eth0', '9100', '40']));

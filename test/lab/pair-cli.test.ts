@@ -54,14 +54,20 @@ describeRoot('pair and listen: library and CLI edges', () => {
     const b = lab.node('b');
     const listener = lab.spawn('b', [process.execPath, VXPROBE_BIN, 'listen', '--iface', 'eth0', '--once'], { env: { ...process.env, VXPROBE_SECRET: SECRET }, stdio: ['ignore', 'ignore', 'pipe'] });
     let listenErr = '';
-    listener.stderr!.on('data', (d: Buffer) => (listenErr += d.toString()));
-    await new Promise((r) => setTimeout(r, 800));
+    const ready = new Promise<void>((resolve) => {
+      listener.stderr!.on('data', (d: Buffer) => {
+        listenErr += d.toString();
+        if (/waiting on/.test(listenErr)) resolve();
+      });
+    });
+    await ready;
     const res = inNode(lab, 'a', [process.execPath, VXPROBE_BIN, 'pair', b.ip, '--json'], { VXPROBE_SECRET: 'another-secret-entirely-42' });
     expect(res.status).toBe(3);
     expect(res.stdout).toBe('');
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
     expect(res.stderr).toMatch(/different secret\?/);
-    await new Promise((r) => setTimeout(r, 300));
+    // The listener logs the failed session when it ends; give it a moment, bounded.
+    for (let i = 0; i < 50 && !/authentication/.test(listenErr); i++) await new Promise((r) => setTimeout(r, 100));
     expect(listenErr).toMatch(/authentication/);
     expect(listenErr).not.toMatch(/pairing with/);
     if (listener.pid) process.kill(listener.pid, 'SIGTERM');
