@@ -95,6 +95,14 @@ export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): Buil
       const own = vtepOnPort(ctx.facts, spec.port);
       const peer = ctx.peerVteps.find((v) => v.port === spec.port);
       if (!own?.vtepIp || !peer) return { path: 'none', reason: `no VTEP on udp/${spec.port} at both ends` };
+      // The peer names its VTEP address; we only echo to it when our own tables
+      // send that address into our VXLAN device, so a peer can never make us
+      // send a routed packet anywhere else.
+      const dev = own.device.ifindex;
+      const overlayBound =
+        ctx.facts.routes.some((r) => r.gateway === peer.ip && r.ifindex === dev) ||
+        ctx.facts.neighbors.some((n) => n.ip === peer.ip && n.ifindex === dev);
+      if (!overlayBound) return { path: 'none', reason: `no route or neighbor entry sends ${peer.ip} into ${own.device.name}` };
       // An ICMP echo to the peer's VTEP address: our kernel routes it into its
       // own VXLAN device, which encapsulates it exactly as it would pod traffic.
       return {
