@@ -68,6 +68,22 @@ Napi::Object VxlanInfo(Napi::Env env, KeyCache& key, const rtattr* data) {
   return o;
 }
 
+// Runs one dump and collects what `each` builds from every reply of type
+// `reply` with a whole header; `each` returns an empty value to skip one.
+template <typename Hdr, typename Each>
+Napi::Array CollectDump(Napi::Env env, NetlinkSocket& sock, NetlinkRequest& req, uint16_t reply,
+                        Each each) {
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (const NetlinkMessage& m : sock.Dump(req)) {
+    const Hdr* h = HeaderOf<Hdr>(m);
+    if (m.type != reply || !h) continue;
+    Napi::Value v = each(m, h);
+    if (!v.IsEmpty()) out.Set(n++, v);
+  }
+  return out;
+}
+
 Napi::Value Links(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
@@ -79,11 +95,7 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
     req.AddHeader(&ifi, sizeof ifi);
     uint32_t mask = RTEXT_FILTER_SKIP_STATS;
     req.AddAttr(IFLA_EXT_MASK, &mask, sizeof mask);
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (const NetlinkMessage& m : sock.Dump(req)) {
-      const ifinfomsg* h = HeaderOf<ifinfomsg>(m);
-      if (m.type != RTM_NEWLINK || !h) continue;
+    auto each = [&](const NetlinkMessage& m, const ifinfomsg* h) -> Napi::Value {
       AttrTable a = AttrsOf<ifinfomsg>(m, IFLA_MAX);
       Napi::Object o = Napi::Object::New(env);
       o.Set(key("ifindex"), h->ifi_index);
@@ -111,9 +123,9 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
         }
       }
       o.Set(key("kind"), kind);
-      out.Set(n++, o);
-    }
-    return out;
+      return o;
+    };
+    return CollectDump<ifinfomsg>(env, sock, req, RTM_NEWLINK, each);
   });
 }
 
@@ -127,25 +139,21 @@ Napi::Value Addrs(const Napi::CallbackInfo& info) {
     ifaddrmsg ifa{};
     ifa.ifa_family = AF_UNSPEC;
     req.AddHeader(&ifa, sizeof ifa);
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (const NetlinkMessage& m : sock.Dump(req)) {
-      const ifaddrmsg* h = HeaderOf<ifaddrmsg>(m);
-      if (m.type != RTM_NEWADDR || !h) continue;
-      if (h->ifa_family != AF_INET && h->ifa_family != AF_INET6) continue;
+    auto each = [&](const NetlinkMessage& m, const ifaddrmsg* h) -> Napi::Value {
+      if (h->ifa_family != AF_INET && h->ifa_family != AF_INET6) return Napi::Value();
       AttrTable a = AttrsOf<ifaddrmsg>(m, IFA_MAX);
       // IFA_LOCAL is our own address; IFA_ADDRESS is the peer on point-to-point links.
       const rtattr* addr = a.has(IFA_LOCAL) ? a.get(IFA_LOCAL) : a.get(IFA_ADDRESS);
-      if (!addr) continue;
+      if (!addr) return Napi::Value();
       Napi::Object o = Napi::Object::New(env);
       o.Set(key("ifindex"), h->ifa_index);
       o.Set(key("ifname"), NameValue(env, names, h->ifa_index));
       o.Set(key("family"), h->ifa_family == AF_INET ? 4 : 6);
       o.Set(key("address"), IpValue(env, addr));
       o.Set(key("prefixLen"), h->ifa_prefixlen);
-      out.Set(n++, o);
-    }
-    return out;
+      return o;
+    };
+    return CollectDump<ifaddrmsg>(env, sock, req, RTM_NEWADDR, each);
   });
 }
 
@@ -159,12 +167,9 @@ Napi::Value Routes(const Napi::CallbackInfo& info) {
     rtmsg rtm{};
     rtm.rtm_family = AF_INET;  // table 0 in a dump = every table
     req.AddHeader(&rtm, sizeof rtm);
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (const NetlinkMessage& m : sock.Dump(req)) {
-      const rtmsg* h = HeaderOf<rtmsg>(m);
-      if (m.type != RTM_NEWROUTE || !h || h->rtm_family != AF_INET) continue;
-      if (h->rtm_flags & RTM_F_CLONED) continue;
+    auto each = [&](const NetlinkMessage& m, const rtmsg* h) -> Napi::Value {
+      if (h->rtm_family != AF_INET) return Napi::Value();
+      if (h->rtm_flags & RTM_F_CLONED) return Napi::Value();
       AttrTable a = AttrsOf<rtmsg>(m, RTA_MAX);
       Napi::Object o = Napi::Object::New(env);
       const rtattr* dst = a.get(RTA_DST);
@@ -200,9 +205,9 @@ Napi::Value Routes(const Napi::CallbackInfo& info) {
       uint32_t table = a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table;
       o.Set(key("table"), table);
       o.Set(key("type"), RouteTypeName(h->rtm_type));
-      out.Set(n++, o);
-    }
-    return out;
+      return o;
+    };
+    return CollectDump<rtmsg>(env, sock, req, RTM_NEWROUTE, each);
   });
 }
 
@@ -216,16 +221,13 @@ Napi::Value Neighbors(const Napi::CallbackInfo& info) {
     ndmsg ndm{};
     ndm.ndm_family = AF_INET;
     req.AddHeader(&ndm, sizeof ndm);
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (const NetlinkMessage& m : sock.Dump(req)) {
-      const ndmsg* h = HeaderOf<ndmsg>(m);
-      if (m.type != RTM_NEWNEIGH || !h || h->ndm_family != AF_INET) continue;
+    auto each = [&](const NetlinkMessage& m, const ndmsg* h) -> Napi::Value {
+      if (h->ndm_family != AF_INET) return Napi::Value();
       AttrTable a = AttrsOf<ndmsg>(m, NDA_MAX);
-      if (!a.has(NDA_DST)) continue;
-      out.Set(n++, NeighborObject(env, key, names, h, a));
-    }
-    return out;
+      if (!a.has(NDA_DST)) return Napi::Value();
+      return NeighborObject(env, key, names, h, a);
+    };
+    return CollectDump<ndmsg>(env, sock, req, RTM_NEWNEIGH, each);
   });
 }
 
@@ -239,14 +241,11 @@ Napi::Value Fdb(const Napi::CallbackInfo& info) {
     ndmsg ndm{};
     ndm.ndm_family = AF_BRIDGE;
     req.AddHeader(&ndm, sizeof ndm);
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (const NetlinkMessage& m : sock.Dump(req)) {
-      const ndmsg* h = HeaderOf<ndmsg>(m);
-      if (m.type != RTM_NEWNEIGH || !h || h->ndm_family != AF_BRIDGE) continue;
+    auto each = [&](const NetlinkMessage& m, const ndmsg* h) -> Napi::Value {
+      if (h->ndm_family != AF_BRIDGE) return Napi::Value();
       AttrTable a = AttrsOf<ndmsg>(m, NDA_MAX);
       const rtattr* mac = a.get(NDA_LLADDR);
-      if (!mac) continue;
+      if (!mac) return Napi::Value();
       Napi::Object o = Napi::Object::New(env);
       o.Set(key("ifindex"), h->ndm_ifindex);
       o.Set(key("ifname"), NameValue(env, names, h->ndm_ifindex));
@@ -261,9 +260,9 @@ Napi::Value Fdb(const Napi::CallbackInfo& info) {
       o.Set(key("permanent"), Napi::Boolean::New(env, (h->ndm_state & NUD_PERMANENT) != 0));
       o.Set(key("masterIndex"), IndexOrNull(env, a.get(NDA_MASTER)));
       o.Set(key("flags"), h->ndm_flags);
-      out.Set(n++, o);
-    }
-    return out;
+      return o;
+    };
+    return CollectDump<ndmsg>(env, sock, req, RTM_NEWNEIGH, each);
   });
 }
 
