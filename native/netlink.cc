@@ -89,21 +89,12 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
   return WithNetlinkErrors(env, [&]() -> Napi::Value {
     KeyCache key(env);
     NetlinkSocket sock;
-    NetlinkRequest req(RTM_GETLINK, 0);
-    ifinfomsg ifi{};
-    ifi.ifi_family = AF_UNSPEC;
-    req.AddHeader(&ifi, sizeof ifi);
-    uint32_t mask = RTEXT_FILTER_SKIP_STATS;
-    req.AddAttr(IFLA_EXT_MASK, &mask, sizeof mask);
+    NetlinkRequest req = LinkDumpRequest();
     auto each = [&](const NetlinkMessage& m, const ifinfomsg* h) -> Napi::Value {
       AttrTable a = AttrsOf<ifinfomsg>(m, IFLA_MAX);
       Napi::Object o = Napi::Object::New(env);
       o.Set(key("ifindex"), h->ifi_index);
-      const rtattr* name = a.get(IFLA_IFNAME);
-      o.Set(key("name"), name ? std::string(reinterpret_cast<const char*>(AttrTable::Data(name)),
-                                       strnlen(reinterpret_cast<const char*>(AttrTable::Data(name)),
-                                               AttrTable::Len(name)))
-                         : std::string());
+      o.Set(key("name"), AttrString(a.get(IFLA_IFNAME)));
       o.Set(key("mac"), MacValue(env, a.get(IFLA_ADDRESS)));
       o.Set(key("mtu"), AttrAs<uint32_t>(a.get(IFLA_MTU)));
       o.Set(key("up"), Napi::Boolean::New(env, (h->ifi_flags & IFF_UP) != 0));
@@ -114,8 +105,7 @@ Napi::Value Links(const Napi::CallbackInfo& info) {
       if (const rtattr* li = a.get(IFLA_LINKINFO)) {
         AttrTable lt(AttrTable::Data(li), AttrTable::Len(li), IFLA_INFO_MAX);
         if (const rtattr* k = lt.get(IFLA_INFO_KIND)) {
-          auto* text = reinterpret_cast<const char*>(AttrTable::Data(k));
-          std::string ks(text, strnlen(text, AttrTable::Len(k)));
+          std::string ks = AttrString(k);
           kind = Napi::String::New(env, ks);
           if (ks == "vxlan" && lt.has(IFLA_INFO_DATA)) {
             o.Set(key("vxlan"), VxlanInfo(env, key, lt.get(IFLA_INFO_DATA)));

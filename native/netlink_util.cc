@@ -71,23 +71,31 @@ int ParseIfindexArg(const Napi::Value& v, const char* arg) {
   return static_cast<int>(d);
 }
 
-std::unordered_map<int, std::string> LinkNames(NetlinkSocket& sock) {
+NetlinkRequest LinkDumpRequest() {
   NetlinkRequest req(RTM_GETLINK, 0);
   ifinfomsg ifi{};
   ifi.ifi_family = AF_UNSPEC;
   req.AddHeader(&ifi, sizeof ifi);
   uint32_t mask = RTEXT_FILTER_SKIP_STATS;
   req.AddAttr(IFLA_EXT_MASK, &mask, sizeof mask);
+  return req;
+}
+
+std::string AttrString(const rtattr* a) {
+  if (!a) return std::string();
+  auto* text = reinterpret_cast<const char*>(AttrTable::Data(a));
+  return std::string(text, strnlen(text, AttrTable::Len(a)));
+}
+
+std::unordered_map<int, std::string> LinkNames(NetlinkSocket& sock) {
+  NetlinkRequest req = LinkDumpRequest();
   std::unordered_map<int, std::string> names;
   for (const NetlinkMessage& m : sock.Dump(req)) {
     if (m.type != RTM_NEWLINK || m.payload.size() < sizeof(ifinfomsg)) continue;
     auto* info = reinterpret_cast<const ifinfomsg*>(m.payload.data());
     AttrTable attrs(m.payload.data() + NLMSG_ALIGN(sizeof(ifinfomsg)),
                     m.payload.size() - NLMSG_ALIGN(sizeof(ifinfomsg)), IFLA_IFNAME);
-    if (const rtattr* n = attrs.get(IFLA_IFNAME)) {
-      auto* text = reinterpret_cast<const char*>(AttrTable::Data(n));
-      names[info->ifi_index] = std::string(text, strnlen(text, AttrTable::Len(n)));
-    }
+    if (const rtattr* n = attrs.get(IFLA_IFNAME)) names[info->ifi_index] = AttrString(n);
   }
   return names;
 }

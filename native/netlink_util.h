@@ -37,6 +37,11 @@ ParsedIp ParseIpArg(const Napi::Value& v, const char* arg);
 // Throws a TypeError/RangeError naming `arg` unless v is an integer in [1, 2^31).
 int ParseIfindexArg(const Napi::Value& v, const char* arg);
 
+// An RTM_GETLINK dump request of every link, without the statistics blocks.
+NetlinkRequest LinkDumpRequest();
+// A NUL-terminated string attribute (IFLA_IFNAME, IFLA_INFO_KIND), bounded by its length.
+std::string AttrString(const rtattr* a);
+
 // ifindex -> name of every link, one RTM_GETLINK dump.
 std::unordered_map<int, std::string> LinkNames(NetlinkSocket& sock);
 Napi::Value NameValue(Napi::Env env, const std::unordered_map<int, std::string>& names,
