@@ -3,6 +3,9 @@
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 
+#include <stdexcept>
+#include <utility>
+
 namespace vxprobe {
 namespace {
 
@@ -10,59 +13,112 @@ constexpr uint32_t kEthHeader = 14;
 constexpr uint32_t kVlanHeader = 4;
 
 sock_filter Stmt(uint16_t code, uint32_t k) { return BPF_STMT(code, k); }
-sock_filter Jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
-  return BPF_JUMP(code, k, jt, jf);
+
+// An instruction whose jumps name targets (indexes of other symbolic
+// instructions) instead of offsets; kNext is the instruction after it.
+constexpr int kNext = -1;
+struct SymbolicInsn {
+  sock_filter insn;
+  int jt = kNext, jf = kNext;  // conditional jumps
+  int ja = kNext;              // BPF_JA (32-bit offset, never too far)
+};
+
+bool IsConditional(const sock_filter& f) {
+  return BPF_CLASS(f.code) == BPF_JMP && BPF_OP(f.code) != BPF_JA;
 }
 
-// Forward jumps are written with symbolic targets first and patched once the
-// program is laid out, so the layout can change without recounting offsets.
-struct Label {
-  size_t insn;
-  bool true_branch;
-  int target;  // index into the label table
-};
+// Lays the program out. A conditional jump's jt/jf hold only 8 bits, so one
+// whose target is more than 255 instructions ahead goes through a trampoline:
+// it jumps to a `ja target` (32-bit offset) placed right behind it. Adding
+// trampolines only moves targets further away, so marking far jumps until
+// nothing changes terminates, and a frame that does not take the far branch
+// skips the trampoline in the same single jump (docs/native-hardening.md).
+std::vector<sock_filter> Assemble(const std::vector<SymbolicInsn>& sym) {
+  const size_t n = sym.size();
+  std::vector<bool> far_t(n, false), far_f(n, false);
+  std::vector<size_t> pos(n + 1);
+  auto target_of = [&](size_t i, int t) { return t == kNext ? i + 1 : static_cast<size_t>(t); };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      pos[i + 1] = pos[i] + 1 + (far_t[i] ? 1 : 0) + (far_f[i] ? 1 : 0);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (!IsConditional(sym[i].insn)) continue;
+      size_t t = target_of(i, sym[i].jt), f = target_of(i, sym[i].jf);
+      if (t <= i || f <= i) throw std::logic_error("BPF jumps must go forward");
+      if (!far_t[i] && pos[t] - pos[i] - 1 > 255) far_t[i] = changed = true;
+      if (!far_f[i] && pos[f] - pos[i] - 1 > 255) far_f[i] = changed = true;
+    }
+  }
+  std::vector<sock_filter> out;
+  out.reserve(pos[n]);
+  for (size_t i = 0; i < n; ++i) {
+    sock_filter f = sym[i].insn;
+    const size_t at = pos[i];
+    if (IsConditional(f)) {
+      size_t t = pos[target_of(i, sym[i].jt)], fl = pos[target_of(i, sym[i].jf)];
+      size_t tramp_t = at + 1, tramp_f = at + 1 + (far_t[i] ? 1 : 0);
+      f.jt = static_cast<uint8_t>((far_t[i] ? tramp_t : t) - at - 1);
+      f.jf = static_cast<uint8_t>((far_f[i] ? tramp_f : fl) - at - 1);
+      out.push_back(f);
+      if (far_t[i]) out.push_back(BPF_JUMP(BPF_JMP | BPF_JA, static_cast<uint32_t>(t - tramp_t - 1), 0, 0));
+      if (far_f[i]) out.push_back(BPF_JUMP(BPF_JMP | BPF_JA, static_cast<uint32_t>(fl - tramp_f - 1), 0, 0));
+    } else if (BPF_CLASS(f.code) == BPF_JMP) {  // BPF_JA
+      f.k = static_cast<uint32_t>(pos[target_of(i, sym[i].ja)] - at - 1);
+      out.push_back(f);
+    } else {
+      out.push_back(f);
+    }
+  }
+  if (out.size() > BPF_MAXINSNS) throw std::length_error("BPF program longer than BPF_MAXINSNS");
+  return out;
+}
 
 }  // namespace
 
 std::vector<sock_filter> BuildUdpPortFilter(const std::vector<uint16_t>& ports, bool icmp,
                                             uint32_t snap_len) {
   enum Target { kIpv4Tagged, kIpv4Untagged, kIpBody, kAcceptT, kDrop, kTargets };
-  std::vector<sock_filter> p;
-  std::vector<Label> fixups;
+  std::vector<SymbolicInsn> p;
+  // Jumps name a Target first; `where` is only known once its instruction is
+  // placed, so labels are resolved after the program is complete.
+  std::vector<std::pair<size_t, int>> uses_t, uses_f, uses_ja;
   size_t where[kTargets] = {};
+  auto stmt = [&](uint16_t code, uint32_t k) { p.push_back({Stmt(code, k)}); };
   auto jump_to = [&](uint16_t code, uint32_t k, int jt, int jf) {
-    // -1 means "next instruction" (offset 0).
-    if (jt >= 0) fixups.push_back({p.size(), true, jt});
-    if (jf >= 0) fixups.push_back({p.size(), false, jf});
-    p.push_back(Jump(code, k, 0, 0));
+    // -1 means "next instruction".
+    if (jt >= 0) uses_t.push_back({p.size(), jt});
+    if (jf >= 0) uses_f.push_back({p.size(), jf});
+    p.push_back({BPF_JUMP(code, k, 0, 0)});
   };
   auto always_to = [&](int target) {
-    fixups.push_back({p.size(), true, target});
-    p.push_back(Jump(BPF_JMP | BPF_JA, 0, 0, 0));
+    uses_ja.push_back({p.size(), target});
+    p.push_back({BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0)});
   };
 
   // L2: ethertype, or the ethertype behind one in-band 802.1Q tag. (When the
   // NIC strips the tag into metadata, the frame the filter sees is untagged.)
-  p.push_back(Stmt(BPF_LD | BPF_H | BPF_ABS, 12));
+  stmt(BPF_LD | BPF_H | BPF_ABS, 12);
   jump_to(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, kIpv4Untagged, -1);
   jump_to(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_8021Q, -1, kDrop);
-  p.push_back(Stmt(BPF_LD | BPF_H | BPF_ABS, 16));
+  stmt(BPF_LD | BPF_H | BPF_ABS, 16);
   jump_to(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, kIpv4Tagged, kDrop);
 
   // X = offset of the IPv4 header minus 14 (0 or 4).
   where[kIpv4Tagged] = p.size();
-  p.push_back(Stmt(BPF_LDX | BPF_W | BPF_IMM, kVlanHeader));
+  stmt(BPF_LDX | BPF_W | BPF_IMM, kVlanHeader);
   always_to(kIpBody);
   where[kIpv4Untagged] = p.size();
-  p.push_back(Stmt(BPF_LDX | BPF_W | BPF_IMM, 0));
+  stmt(BPF_LDX | BPF_W | BPF_IMM, 0);
 
   where[kIpBody] = p.size();
   // Protocol.
-  p.push_back(Stmt(BPF_LD | BPF_B | BPF_IND, kEthHeader + 9));
+  stmt(BPF_LD | BPF_B | BPF_IND, kEthHeader + 9);
   if (icmp) jump_to(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMP, kAcceptT, -1);
   jump_to(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, -1, kDrop);
   // Non-first fragments have no UDP header where we would look.
-  p.push_back(Stmt(BPF_LD | BPF_H | BPF_IND, kEthHeader + 6));
+  stmt(BPF_LD | BPF_H | BPF_IND, kEthHeader + 6);
   jump_to(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, kDrop, -1);
   if (ports.empty()) {
     always_to(kAcceptT);
@@ -70,34 +126,26 @@ std::vector<sock_filter> BuildUdpPortFilter(const std::vector<uint16_t>& ports, 
     // X = IPv4 header offset-14 + IHL*4, so [x+14] is the UDP header. The
     // msh shortcut (ldx 4*([k]&0xf)) only takes a constant offset, which the
     // optional VLAN tag rules out, hence the arithmetic.
-    p.push_back(Stmt(BPF_LD | BPF_B | BPF_IND, kEthHeader));
-    p.push_back(Stmt(BPF_ALU | BPF_AND | BPF_K, 0x0f));
-    p.push_back(Stmt(BPF_ALU | BPF_LSH | BPF_K, 2));
-    p.push_back(Stmt(BPF_ALU | BPF_ADD | BPF_X, 0));
-    p.push_back(Stmt(BPF_MISC | BPF_TAX, 0));
+    stmt(BPF_LD | BPF_B | BPF_IND, kEthHeader);
+    stmt(BPF_ALU | BPF_AND | BPF_K, 0x0f);
+    stmt(BPF_ALU | BPF_LSH | BPF_K, 2);
+    stmt(BPF_ALU | BPF_ADD | BPF_X, 0);
+    stmt(BPF_MISC | BPF_TAX, 0);
     for (int field = 0; field < 2; ++field) {  // source port, then destination port
-      p.push_back(Stmt(BPF_LD | BPF_H | BPF_IND, kEthHeader + 2 * field));
+      stmt(BPF_LD | BPF_H | BPF_IND, kEthHeader + 2 * field);
       for (uint16_t port : ports) jump_to(BPF_JMP | BPF_JEQ | BPF_K, port, kAcceptT, -1);
     }
     always_to(kDrop);
   }
   where[kAcceptT] = p.size();
-  p.push_back(Stmt(BPF_RET | BPF_K, snap_len));
+  stmt(BPF_RET | BPF_K, snap_len);
   where[kDrop] = p.size();
-  p.push_back(Stmt(BPF_RET | BPF_K, 0));
+  stmt(BPF_RET | BPF_K, 0);
 
-  for (const Label& f : fixups) {
-    sock_filter& insn = p[f.insn];
-    size_t offset = where[f.target] - f.insn - 1;
-    if (BPF_OP(insn.code) == BPF_JA) {
-      insn.k = static_cast<uint32_t>(offset);
-    } else if (f.true_branch) {
-      insn.jt = static_cast<uint8_t>(offset);
-    } else {
-      insn.jf = static_cast<uint8_t>(offset);
-    }
-  }
-  return p;
+  for (auto& [insn, target] : uses_t) p[insn].jt = static_cast<int>(where[target]);
+  for (auto& [insn, target] : uses_f) p[insn].jf = static_cast<int>(where[target]);
+  for (auto& [insn, target] : uses_ja) p[insn].ja = static_cast<int>(where[target]);
+  return Assemble(p);
 }
 
 std::vector<sock_filter> BuildDropAllFilter() { return {Stmt(BPF_RET | BPF_K, 0)}; }

@@ -9,9 +9,9 @@
 
 namespace vxprobe {
 
-// Conditional jumps in classic BPF carry an 8-bit offset; this bounds how many
-// ports one program can test (two comparisons per port).
-constexpr size_t kMaxFilterPorts = 100;
+// Two comparisons per port, each at most two instructions once far jumps go
+// through trampolines: 1000 ports stay within the kernel's BPF_MAXINSNS (4096).
+constexpr size_t kMaxFilterPorts = 1000;
 
 // Accepts IPv4 (untagged or one 802.1Q tag in-band) UDP whose source or
 // destination port is in `ports` (every UDP datagram when `ports` is empty),

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "boundary.h"
 #include "errors.h"
 
 namespace vxprobe {
@@ -118,7 +119,7 @@ Napi::Value EthtoolInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitEthtool(Napi::Env env, Napi::Object exports) {
-  exports.Set("ethtoolInfo", Napi::Function::New(env, EthtoolInfo, "ethtoolInfo"));
+  exports.Set("ethtoolInfo", Napi::Function::New(env, Guarded<EthtoolInfo>, "ethtoolInfo"));
 }
 
 }  // namespace vxprobe

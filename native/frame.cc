@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "boundary.h"
 #include "frame_object.h"
 #include "frame_record.h"
 #include "frame_spec.h"
@@ -160,15 +162,25 @@ napi_value FrameObject(Ctx& c, const uint8_t* data, const ParsedFrame& f) {
   return o.Build();
 }
 
+bool IsUint8Array(const Napi::Value& v) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+}
+
+// Options are read before any data pointer is taken: reading them runs JS
+// (getters, Proxy traps) that may detach or free the buffer, so a pointer
+// taken earlier could point at freed memory (docs/native-hardening.md).
+// Checks that run no JS come first, so the error for a bad buffer is stable.
 Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (info.Length() < 1 || !IsUint8Array(info[0])) {
     throw Napi::TypeError::New(env, "buf must be a Buffer or Uint8Array");
   }
-  auto buf = info[0].As<Napi::Uint8Array>();
   ParseOptions opts = ReadParseOptions(env, info.Length() > 1 ? info[1] : env.Undefined());
-  return ParseFrameToObject(env, buf.Data(), buf.ByteLength(), opts);
+  auto buf = info[0].As<Napi::Uint8Array>();  // wrapped now: pointer and length are current
+  // Building the object creates JS values, so the bytes are copied first:
+  // nothing that runs meanwhile can pull them away.
+  std::vector<uint8_t> bytes(buf.Data(), buf.Data() + buf.ByteLength());
+  return ParseFrameToObject(env, bytes.data(), bytes.size(), opts);
 }
 
 // Fast path: fills a Float64Array record (layout in frame_record.h) and
@@ -176,19 +188,23 @@ Napi::Value ParseFrameJs(const Napi::CallbackInfo& info) {
 // when a parse error occurred (strings are only made then).
 Napi::Value ParseFrameIntoJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (info.Length() < 1 || !IsUint8Array(info[0])) {
     throw Napi::TypeError::New(env, "buf must be a Buffer or Uint8Array");
   }
-  if (info.Length() < 2 || !info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[1].As<Napi::Float64Array>().ElementLength() < rec::kTotal) {
-    throw Napi::TypeError::New(env, "record must be a Float64Array of at least " +
-                                        std::to_string(rec::kTotal) + " elements");
-  }
+  auto record_ok = [&]() {
+    return info.Length() >= 2 && info[1].IsTypedArray() &&
+           info[1].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+           info[1].As<Napi::Float64Array>().ElementLength() >= rec::kTotal;
+  };
+  const std::string record_error =
+      "record must be a Float64Array of at least " + std::to_string(rec::kTotal) + " elements";
+  if (!record_ok()) throw Napi::TypeError::New(env, record_error);
+  ParseOptions opts = ReadParseOptions(env, info.Length() > 2 ? info[2] : env.Undefined());
+  // The option getters may have detached the record: check it again, then
+  // take both pointers; from here on no JS runs until the parse is done.
+  if (!record_ok()) throw Napi::TypeError::New(env, record_error + " (it was detached)");
   auto buf = info[0].As<Napi::Uint8Array>();
   double* out = info[1].As<Napi::Float64Array>().Data();
-  ParseOptions opts = ReadParseOptions(env, info.Length() > 2 ? info[2] : env.Undefined());
   std::string error, quoted_error;
   if (!ParseFrameToRecord(buf.Data(), buf.ByteLength(), opts, out, &error, &quoted_error)) {
     return env.Undefined();
@@ -226,17 +242,23 @@ ParseOptions ReadParseOptions(Napi::Env env, Napi::Value value) {
   if (!ports.IsUndefined()) {
     if (!ports.IsArray()) throw Napi::TypeError::New(env, "vxlanPorts must be an array of ports");
     Napi::Array arr = ports.As<Napi::Array>();
-    if (arr.Length() > kMaxVxlanPorts) {
+    // The length is read once: element getters may grow the array, and the
+    // ports go into a fixed array (docs/native-hardening.md).
+    const uint32_t count = arr.Length();
+    if (count > kMaxVxlanPorts) {
       throw Napi::RangeError::New(env, "vxlanPorts holds more than 32 ports");
     }
     opts.vxlan_port_count = 0;
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
+    for (uint32_t i = 0; i < count; ++i) {
       Napi::Value v = arr.Get(i);
       double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
       if (!(d >= 1 && d <= 65535 && static_cast<double>(static_cast<int>(d)) == d)) {
         throw Napi::RangeError::New(env, "vxlanPorts must hold integers in 1..65535");
       }
       opts.vxlan_ports[opts.vxlan_port_count++] = static_cast<uint16_t>(d);
+    }
+    if (arr.Length() != count) {
+      throw Napi::TypeError::New(env, "vxlanPorts changed length while it was being read");
     }
   }
   opts.starts_at_ipv4 = ReadLayerIsIpv4(env, o, "layer");
@@ -253,10 +275,11 @@ Napi::Object ParseFrameToObject(Napi::Env env, const uint8_t* data, size_t len,
 }
 
 void InitFrame(Napi::Env env, Napi::Object exports) {
-  exports.Set("parseFrame", Napi::Function::New(env, ParseFrameJs, "parseFrame"));
-  exports.Set("parseFrameInto", Napi::Function::New(env, ParseFrameIntoJs, "parseFrameInto"));
+  exports.Set("parseFrame", Napi::Function::New(env, Guarded<ParseFrameJs>, "parseFrame"));
+  exports.Set("parseFrameInto",
+              Napi::Function::New(env, Guarded<ParseFrameIntoJs>, "parseFrameInto"));
   exports.Set("FRAME_RECORD_LENGTH", Napi::Number::New(env, rec::kTotal));
-  exports.Set("buildFrame", Napi::Function::New(env, BuildFrameJs, "buildFrame"));
+  exports.Set("buildFrame", Napi::Function::New(env, Guarded<BuildFrameJs>, "buildFrame"));
   exports.Set("TOKEN_LENGTH", Napi::Number::New(env, kTokenLength));
   exports.Set("TOKEN_SEQ_OFFSET", Napi::Number::New(env, kTokenSeqOffset));
 }

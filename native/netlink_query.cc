@@ -2,6 +2,7 @@
 
 #include <linux/rtnetlink.h>
 
+#include "boundary.h"
 #include "netlink_util.h"
 
 namespace vxprobe {
@@ -146,9 +147,9 @@ Napi::Object NeighborObject(Napi::Env env, KeyCache& key,
 }
 
 void InitNetlinkQuery(Napi::Env env, Napi::Object exports) {
-  exports.Set("routeGet", Napi::Function::New(env, RouteGet, "routeGet"));
-  exports.Set("neighborGet", Napi::Function::New(env, NeighborGet, "neighborGet"));
-  exports.Set("neighborResolve", Napi::Function::New(env, NeighborResolve, "neighborResolve"));
+  exports.Set("routeGet", Napi::Function::New(env, Guarded<RouteGet>, "routeGet"));
+  exports.Set("neighborGet", Napi::Function::New(env, Guarded<NeighborGet>, "neighborGet"));
+  exports.Set("neighborResolve", Napi::Function::New(env, Guarded<NeighborResolve>, "neighborResolve"));
 }
 
 }  // namespace vxprobe

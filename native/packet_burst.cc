@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "packet_socket.h"
@@ -14,6 +16,9 @@ namespace vxprobe {
 namespace {
 
 constexpr size_t kBatch = 64;
+// The largest IPv4 packet plus an Ethernet header with one 802.1Q tag: no
+// device sends more in one frame, and it bounds the copies (kBatch of them).
+constexpr size_t kMaxFrame = 65535 + 18;
 
 uint32_t ReadBe32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
@@ -57,9 +62,18 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
-  auto frame = info[0].As<Napi::Buffer<uint8_t>>();
-  const size_t len = frame.Length();
+  // Only the length is taken here. The options below run JS (getters) that
+  // may detach or free the buffer, so its data pointer is taken after them
+  // (docs/native-hardening.md).
+  const size_t len = info[0].As<Napi::Buffer<uint8_t>>().Length();
   if (len < 14) throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
+  if (len > kMaxFrame) {
+    Napi::Error e = Napi::RangeError::New(env, "frame of " + std::to_string(len) +
+                                                   " bytes is longer than any link can carry (" +
+                                                   std::to_string(kMaxFrame) + ")");
+    e.Set("code", Napi::String::New(env, "EMSGSIZE"));
+    throw e;
+  }
   const int64_t count = CheckedInteger(env, info[1], "count", 0, 1LL << 40);
   bool stamp = !info[2].IsUndefined();
   size_t seq_offset = 0;
@@ -84,14 +98,23 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
     }
   }
 
-  const uint8_t* src = frame.Data();
+  // Every option is read: no more JS runs, so the pointer stays valid.
+  if (!info[0].IsBuffer() || info[0].As<Napi::Buffer<uint8_t>>().Length() != len) {
+    throw Napi::TypeError::New(env, "frame was detached or resized while options were read");
+  }
+  const uint8_t* src = info[0].As<Napi::Buffer<uint8_t>>().Data();
   const uint32_t base_seq = stamp ? ReadBe32(src + seq_offset) : 0;
   const uint32_t base_contrib = stamp ? Contribution(src + seq_offset, seq_offset, fix.start) : 0;
   const uint16_t base_csum =
       fix.enabled ? static_cast<uint16_t>((src[fix.offset] << 8) | src[fix.offset + 1]) : 0;
   const bool fix_csum = fix.enabled && !(fix.udp && base_csum == 0);
 
-  std::vector<uint8_t> copies(kBatch * len);
+  std::vector<uint8_t> copies;
+  try {
+    copies.resize(kBatch * len);
+  } catch (const std::bad_alloc&) {
+    throw SystemError(env, ENOMEM, "sendBurst", ifname_);
+  }
   for (size_t i = 0; i < kBatch; ++i) std::memcpy(&copies[i * len], src, len);
   std::vector<iovec> iov(kBatch);
   std::vector<mmsghdr> msgs(kBatch);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "boundary.h"
 #include "bpf.h"
 #include "capture_record.h"
 #include "socket_options.h"
@@ -218,6 +219,15 @@ void PacketSocket::OnPoll(uv_poll_t* handle, int status, int events) {
     self->Deliver(env, status);
   } catch (const Napi::Error&) {
     self->StopPolling();
+  } catch (...) {
+    // Anything else (std::bad_alloc while collecting a batch) would unwind
+    // into libuv and abort: report ENOMEM to the callback, then stop.
+    try {
+      Napi::HandleScope scope(env);
+      self->Deliver(env, -ENOMEM);
+    } catch (...) {
+    }
+    self->StopPolling();
   }
 }
 
@@ -333,7 +343,7 @@ Napi::Value PacketSocket::GetClosed(const Napi::CallbackInfo& info) {
 
 void InitPacketSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::DefineClass(env));
-  exports.Set("buildPortFilter", Napi::Function::New(env, &BuildPortFilterJs, "buildPortFilter"));
+  exports.Set("buildPortFilter", Napi::Function::New(env, Guarded<BuildPortFilterJs>, "buildPortFilter"));
 }
 
 }  // namespace vxprobe

@@ -24,14 +24,21 @@ std::vector<uint16_t> PortList(Napi::Env env, Napi::Value v, const char* name) {
   if (!v.IsArray())
     throw Napi::TypeError::New(env, std::string(name) + " must be an array of ports");
   auto arr = v.As<Napi::Array>();
-  if (arr.Length() > kMaxFilterPorts) {
+  // The length is read once and re-checked at the end: element getters run JS
+  // that may grow the array past the limit (docs/native-hardening.md).
+  const uint32_t count = arr.Length();
+  if (count > kMaxFilterPorts) {
     throw Napi::RangeError::New(
         env, std::string(name) + " holds more than " + std::to_string(kMaxFilterPorts) + " ports");
   }
   std::vector<uint16_t> ports;
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
+  ports.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
     std::string item = std::string(name) + "[" + std::to_string(i) + "]";
     ports.push_back(static_cast<uint16_t>(CheckedInteger(env, arr.Get(i), item.c_str(), 1, 65535)));
+  }
+  if (arr.Length() != count) {
+    throw Napi::TypeError::New(env, std::string(name) + " changed length while it was being read");
   }
   return ports;
 }

@@ -6,7 +6,7 @@ import type { ParsedFrame } from './frame.js';
 export interface NativeSocketOptions {
   /** false: a send-only socket (no ring, no filter, nothing received). Default true. */
   capture?: boolean;
-  /** UDP ports to keep, as source or destination; empty or absent = every UDP datagram. Max 100. */
+  /** UDP ports to keep, as source or destination; empty or absent = every UDP datagram. Max 1000. */
   ports?: number[];
   /** Keep IPv4 ICMP too. Default true. */
   icmp?: boolean;

@@ -68,7 +68,7 @@ describe('buildPortFilter', () => {
   it('rejects bad options with the argument named', () => {
     expect(() => buildPortFilter({ ports: [0] })).toThrow(/ports\[0\]/);
     expect(() => buildPortFilter({ ports: [70000] })).toThrow(RangeError);
-    expect(() => buildPortFilter({ ports: Array.from({ length: 101 }, (_, i) => i + 1) })).toThrow(/more than 100/);
+    expect(() => buildPortFilter({ ports: Array.from({ length: 1001 }, (_, i) => i + 1) })).toThrow(/more than 1000/);
     expect(() => buildPortFilter({ snapLen: 10 })).toThrow(/snapLen/);
   });
 });
