@@ -15,6 +15,7 @@
         "native/packet_burst.cc",
         "native/socket_options.cc",
         "native/capture_record.cc",
+        "native/token_find.cc",
         "native/ring.cc",
         "native/netlink.cc",
         "native/netlink_socket.cc",

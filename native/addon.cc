@@ -14,11 +14,6 @@
 
 namespace vxprobe {
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 namespace {
 
 // _throwForTest(kind): raises a C++ exception of the named kind inside a

@@ -21,31 +21,4 @@ Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions
   return rec;
 }
 
-bool FindToken(const uint8_t* data, size_t len, uint32_t run_id, TokenHit* hit) {
-  constexpr size_t kTokenLen = 20;
-  uint8_t prefix[12] = {'V', 'X', 'P', 'B', 1, 0, 0, 0};
-  prefix[8] = static_cast<uint8_t>(run_id >> 24);
-  prefix[9] = static_cast<uint8_t>(run_id >> 16);
-  prefix[10] = static_cast<uint8_t>(run_id >> 8);
-  prefix[11] = static_cast<uint8_t>(run_id);
-  if (len < kTokenLen) return false;
-  // Only frames that are UDP at the outer level: an ICMP error quoting one of
-  // our probes carries its token too, but it is not the probe arriving.
-  size_t l3 = 14;
-  uint16_t ethertype = static_cast<uint16_t>((data[12] << 8) | data[13]);
-  if (ethertype == 0x8100) {
-    l3 = 18;
-    ethertype = static_cast<uint16_t>((data[16] << 8) | data[17]);
-  }
-  if (ethertype != 0x0800 || len < l3 + 20 || data[l3 + 9] != 17) return false;
-  const uint8_t* at = static_cast<const uint8_t*>(memmem(data, len, prefix, sizeof(prefix)));
-  if (!at || static_cast<size_t>(data + len - at) < kTokenLen) return false;
-  auto be32 = [](const uint8_t* p) {
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-  };
-  hit->probe_id = be32(at + 12);
-  hit->seq = be32(at + 16);
-  return true;
-}
-
 }  // namespace vxprobe

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <napi.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -71,7 +72,10 @@ class UniqueFd {
     fd_ = -1;
     return fd;
   }
-  void reset(int fd = -1);
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
 
  private:
   int fd_ = -1;

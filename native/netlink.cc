@@ -10,6 +10,7 @@
 #include <linux/neighbour.h>
 #include <net/if.h>
 
+#include "boundary.h"
 #include "ethtool.h"
 #include "netlink_query.h"
 #include "netlink_util.h"
@@ -174,18 +175,11 @@ Napi::Value Routes(const Napi::CallbackInfo& info) {
       bool onlink = (h->rtm_flags & RTNH_F_ONLINK) != 0;
       int ifindex = oif ? static_cast<int>(AttrAs<uint32_t>(oif)) : 0;
       // A multipath route has no top-level gateway/oif: report its first hop.
-      if (!gw && !oif && a.has(RTA_MULTIPATH)) {
-        const rtattr* mp = a.get(RTA_MULTIPATH);
-        if (AttrTable::Len(mp) >= sizeof(rtnexthop)) {
-          auto* nh = reinterpret_cast<const rtnexthop*>(AttrTable::Data(mp));
-          ifindex = nh->rtnh_ifindex;
-          onlink = onlink || (nh->rtnh_flags & RTNH_F_ONLINK);
-          if (nh->rtnh_len > sizeof(rtnexthop)) {
-            AttrTable na(reinterpret_cast<const uint8_t*>(RTNH_DATA(nh)),
-                         nh->rtnh_len - RTNH_LENGTH(0), RTA_MAX);
-            gw = na.get(RTA_GATEWAY);
-          }
-        }
+      NextHop hop;
+      if (!gw && !oif && a.has(RTA_MULTIPATH) && FirstNextHop(a.get(RTA_MULTIPATH), &hop)) {
+        ifindex = hop.ifindex;
+        onlink = onlink || (hop.flags & RTNH_F_ONLINK);
+        gw = hop.gateway;
       }
       o.Set(key("gateway"), IpValue(env, gw));
       o.Set(key("ifindex"), ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
@@ -259,11 +253,11 @@ Napi::Value Fdb(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitNetlink(Napi::Env env, Napi::Object exports) {
-  exports.Set("netlinkLinks", Napi::Function::New(env, Links, "netlinkLinks"));
-  exports.Set("netlinkAddrs", Napi::Function::New(env, Addrs, "netlinkAddrs"));
-  exports.Set("netlinkRoutes", Napi::Function::New(env, Routes, "netlinkRoutes"));
-  exports.Set("netlinkNeighbors", Napi::Function::New(env, Neighbors, "netlinkNeighbors"));
-  exports.Set("netlinkFdb", Napi::Function::New(env, Fdb, "netlinkFdb"));
+  exports.Set("netlinkLinks", Napi::Function::New(env, Guarded<Links>, "netlinkLinks"));
+  exports.Set("netlinkAddrs", Napi::Function::New(env, Guarded<Addrs>, "netlinkAddrs"));
+  exports.Set("netlinkRoutes", Napi::Function::New(env, Guarded<Routes>, "netlinkRoutes"));
+  exports.Set("netlinkNeighbors", Napi::Function::New(env, Guarded<Neighbors>, "netlinkNeighbors"));
+  exports.Set("netlinkFdb", Napi::Function::New(env, Guarded<Fdb>, "netlinkFdb"));
   InitNetlinkQuery(env, exports);
   InitEthtool(env, exports);
 }

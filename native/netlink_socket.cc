@@ -55,6 +55,23 @@ AttrTable::AttrTable(const uint8_t* data, size_t len, size_t max_type)
   }
 }
 
+bool FirstNextHop(const rtattr* mp, NextHop* out) {
+  const size_t room = RTA_PAYLOAD(mp);
+  if (room < sizeof(rtnexthop)) return false;
+  rtnexthop nh;
+  std::memcpy(&nh, RTA_DATA(mp), sizeof nh);
+  if (nh.rtnh_len < sizeof(rtnexthop) || nh.rtnh_len > room) return false;
+  out->ifindex = nh.rtnh_ifindex;
+  out->flags = nh.rtnh_flags;
+  out->gateway = nullptr;
+  if (nh.rtnh_len > RTNH_LENGTH(0)) {
+    const auto* first = static_cast<const uint8_t*>(RTA_DATA(mp));
+    AttrTable attrs(first + RTNH_LENGTH(0), nh.rtnh_len - RTNH_LENGTH(0), RTA_MAX);
+    out->gateway = attrs.get(RTA_GATEWAY);
+  }
+  return true;
+}
+
 NetlinkSocket::NetlinkSocket() : rx_(kRxBufferSize) {
   fd_ = UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (!fd_.valid()) throw NetlinkError{errno, "socket"};
@@ -85,16 +102,53 @@ void NetlinkSocket::Send(NetlinkRequest& req) {
   }
 }
 
-ssize_t NetlinkSocket::Receive() {
+ssize_t NetlinkSocket::Receive() { return ReceiveFromKernel(fd_.get(), &rx_); }
+
+ssize_t ReceiveFromKernel(int fd, std::vector<uint8_t>* buf) {
   for (;;) {
-    ssize_t n = ::recv(fd_.get(), rx_.data(), rx_.size(), MSG_TRUNC);
+    sockaddr_nl from{};
+    socklen_t from_len = sizeof from;
+    ssize_t n = ::recvfrom(fd, buf->data(), buf->size(), MSG_TRUNC,
+                           reinterpret_cast<sockaddr*>(&from), &from_len);
     if (n >= 0) {
-      if (static_cast<size_t>(n) > rx_.size()) throw NetlinkError{EMSGSIZE, "recv"};
+      // Only the kernel (port id 0) answers our requests. Another process
+      // with CAP_NET_ADMIN can unicast to our port id; what it sends is
+      // dropped, never parsed (docs/native-hardening.md).
+      if (from_len < sizeof from || from.nl_family != AF_NETLINK || from.nl_pid != 0) continue;
+      if (static_cast<size_t>(n) > buf->size()) throw NetlinkError{EMSGSIZE, "recv"};
       return n;
     }
     if (errno == EINTR) continue;
     return -errno;
   }
+}
+
+ReplyStatus ReadReplies(const uint8_t* buf, size_t size, uint32_t seq, bool dump,
+                        const char* what, std::vector<NetlinkMessage>* out, bool* interrupted) {
+  int len = static_cast<int>(size);
+  for (auto* h = reinterpret_cast<const nlmsghdr*>(buf); NLMSG_OK(h, len);
+       h = NLMSG_NEXT(h, len)) {
+    if (h->nlmsg_seq != seq) continue;  // a stale reply of an aborted exchange
+    if (h->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = true;
+    if (h->nlmsg_type == NLMSG_DONE) return ReplyStatus::kDone;
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      // The error code is only there when the message is long enough to hold it.
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) throw NetlinkError{EBADMSG, what};
+      nlmsgerr e;
+      std::memcpy(&e, NLMSG_DATA(h), sizeof e);
+      if (e.error == 0) {
+        if (dump) continue;  // an ACK inside a dump carries nothing
+        return ReplyStatus::kAck;
+      }
+      if (e.error == -EINTR || e.error == -EBUSY) return ReplyStatus::kRestart;
+      // A real errno is small and negative; anything else is a malformed reply.
+      throw NetlinkError{e.error < 0 && e.error > -4096 ? -e.error : EBADMSG, what};
+    }
+    auto* p = static_cast<const uint8_t*>(NLMSG_DATA(h));
+    out->push_back({h->nlmsg_type, h->nlmsg_flags,
+                    std::vector<uint8_t>(p, p + (h->nlmsg_len - NLMSG_HDRLEN))});
+  }
+  return ReplyStatus::kMore;
 }
 
 // Returns false when the dump must be restarted.
@@ -111,21 +165,12 @@ bool NetlinkSocket::DumpOnce(NetlinkRequest& req, std::vector<NetlinkMessage>* o
       return false;
     }
     if (n < 0) throw NetlinkError{static_cast<int>(-n), "recv"};
-    int len = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(rx_.data()); NLMSG_OK(h, len);
-         h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq) continue;  // a stale reply of an aborted dump
-      if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
-      if (h->nlmsg_type == NLMSG_DONE) return !interrupted;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        auto* e = static_cast<nlmsgerr*>(NLMSG_DATA(h));
-        if (e->error == 0) continue;
-        if (e->error == -EINTR || e->error == -EBUSY) return false;
-        throw NetlinkError{-e->error, "netlink dump"};
-      }
-      auto* p = static_cast<const uint8_t*>(NLMSG_DATA(h));
-      out->push_back({h->nlmsg_type, h->nlmsg_flags,
-                      std::vector<uint8_t>(p, p + (h->nlmsg_len - NLMSG_HDRLEN))});
+    switch (ReadReplies(rx_.data(), static_cast<size_t>(n), seq, true, "netlink dump", out,
+                        &interrupted)) {
+      case ReplyStatus::kDone: return !interrupted;
+      case ReplyStatus::kRestart: return false;
+      case ReplyStatus::kAck:
+      case ReplyStatus::kMore: break;
     }
   }
 }
@@ -150,19 +195,13 @@ std::vector<NetlinkMessage> NetlinkSocket::Request(NetlinkRequest& req, const ch
   for (;;) {
     ssize_t n = Receive();
     if (n < 0) throw NetlinkError{static_cast<int>(-n), "recv"};
-    int len = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(rx_.data()); NLMSG_OK(h, len);
-         h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq) continue;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        auto* e = static_cast<nlmsgerr*>(NLMSG_DATA(h));
-        if (e->error != 0) throw NetlinkError{-e->error, syscall};
-        return out;  // the ACK ends the exchange
-      }
-      if (h->nlmsg_type == NLMSG_DONE) return out;
-      auto* p = static_cast<const uint8_t*>(NLMSG_DATA(h));
-      out.push_back({h->nlmsg_type, h->nlmsg_flags,
-                     std::vector<uint8_t>(p, p + (h->nlmsg_len - NLMSG_HDRLEN))});
+    bool interrupted = false;
+    switch (ReadReplies(rx_.data(), static_cast<size_t>(n), seq, false, syscall, &out,
+                        &interrupted)) {
+      case ReplyStatus::kAck:  // the ACK ends the exchange
+      case ReplyStatus::kDone: return out;
+      case ReplyStatus::kRestart: throw NetlinkError{EINTR, syscall};
+      case ReplyStatus::kMore: break;
     }
   }
 }

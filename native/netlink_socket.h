@@ -6,6 +6,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -56,6 +58,30 @@ class AttrTable {
  private:
   std::vector<const rtattr*> attrs_;
 };
+
+// What one received datagram meant for the exchange numbered `seq`.
+enum class ReplyStatus { kMore, kDone, kAck, kRestart };
+
+// Walks the messages of one datagram (plain C++, fuzzable): appends data
+// messages of exchange `seq` to *out, sets *interrupted on NLM_F_DUMP_INTR,
+// and throws NetlinkError for a kernel error or a malformed NLMSG_ERROR
+// (EBADMSG). In a dump an ACK is skipped; otherwise it ends the exchange.
+ReplyStatus ReadReplies(const uint8_t* buf, size_t len, uint32_t seq, bool dump,
+                        const char* what, std::vector<NetlinkMessage>* out, bool* interrupted);
+
+// recv() into *buf that keeps only datagrams from the kernel (nl_pid 0);
+// returns the length, or -errno.
+ssize_t ReceiveFromKernel(int fd, std::vector<uint8_t>* buf);
+
+// The first next hop of an RTA_MULTIPATH attribute: its ifindex, flags and
+// RTA_GATEWAY (nullptr when absent). rtnh_len is trusted only as far as the
+// attribute reaches. Returns false when no whole next hop is there.
+struct NextHop {
+  int ifindex = 0;
+  unsigned flags = 0;
+  const rtattr* gateway = nullptr;
+};
+bool FirstNextHop(const rtattr* multipath, NextHop* out);
 
 class NetlinkSocket {
  public:

@@ -14,6 +14,10 @@ export type NativeBinding = CodecBinding & PacketSocketBinding & NetlinkBinding;
 let cached: NativeBinding | undefined;
 
 function addonPath(): string {
+  // VXPROBE_ADDON names another build of the same addon, e.g. the sanitizer
+  // build that `npm run test:asan` loads (docs/native-hardening.md).
+  const override = process.env.VXPROBE_ADDON;
+  if (override) return override;
   // src/native.ts and dist/native.js both sit one level below the package root.
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   return join(root, 'build', 'Release', 'vxprobe.node');

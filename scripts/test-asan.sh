@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `npm run test:asan`: the tests against the addon built with ASan + UBSan
+# (docs/native-hardening.md). node itself is not instrumented, so the ASan
+# runtime is preloaded (LD_PRELOAD) and the addon is loaded through
+# VXPROBE_ADDON. Every ASan/UBSan report is written to build-asan/reports/;
+# the run fails on any report, also one from a child process whose test
+# passed. Leak detection is off: node's own allocations at exit are not ours.
+#
+# Arguments are passed to vitest (test files or directories); by default the
+# unit tests plus the lab tests that drive the native socket, burst, capture
+# and netlink paths. ASAN_LAB=all runs the whole lab suite instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/sanitize-build.sh asan
+addon=$PWD/build-asan/RelWithDebInfo/vxprobe.node
+reports=$PWD/build-asan/reports
+rm -rf "$reports"
+mkdir -p "$reports"
+
+if [ $# -eq 0 ]; then
+  if [ "${ASAN_LAB:-}" = all ]; then
+    set -- test/unit test/lab
+  else
+    set -- test/unit test/lab/packet-socket.test.ts test/lab/native-hostile-burst.test.ts \
+      test/lab/send-sniff.test.ts test/lab/netlink-big.test.ts test/lab/host-facts.test.ts \
+      test/lab/frame-kernel.test.ts
+  fi
+fi
+
+runtime=$(clang -print-file-name=libclang_rt.asan-x86_64.so)
+[ -f "$runtime" ] || { echo "ASan runtime not found (apt-get install libclang-rt-14-dev)" >&2; exit 3; }
+
+status=0
+env LD_PRELOAD="$runtime" VXPROBE_ADDON="$addon" \
+  ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:log_path=$reports/asan" \
+  UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan" \
+  npx vitest run "$@" || status=$?
+
+if compgen -G "$reports/*" >/dev/null; then
+  echo "sanitizer reports (test:asan fails on any):" >&2
+  for f in "$reports"/*; do echo "== $f" >&2; head -60 "$f" >&2; done
+  exit 1
+fi
+exit $status
