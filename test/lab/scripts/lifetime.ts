@@ -29,7 +29,8 @@ process.stdout.write(`${JSON.stringify({ before, open, after: fds(), statsAfterC
 // is terminated without closing them; its cleanup hooks must close the fds.
 const { Worker } = await import('node:worker_threads');
 const { join } = await import('node:path');
-const addon = join(import.meta.dirname, '..', '..', '..', 'build', 'Release', 'vxprobe.node');
+const addon =
+  process.env.VXPROBE_ADDON ?? join(import.meta.dirname, '..', '..', '..', 'build', 'Release', 'vxprobe.node');
 const beforeWorker = fds();
 const worker = new Worker(
   `const { parentPort } = require('node:worker_threads');
