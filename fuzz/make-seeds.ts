@@ -84,7 +84,7 @@ write('fuzz_token', all.map((f) => Buffer.concat([Buffer.from([1, 2, 3, 4]), f])
 const portList = [8472, 4789, 8475, 40000, 9999];
 write('fuzz_bpf', [
   ...all.map((f) => Buffer.concat([Buffer.from([1]), u16(portList.length), u16(1436), ...portList.map(u16), f])),
-  ...all.slice(0, 4).map((f) => Buffer.concat([Buffer.from([0]), u16(300), u16(0), f])), // long generated list
+  ...all.slice(0, 4).map((f) => Buffer.concat([Buffer.from([2]), u16(300), u16(0), f])), // long generated list
 ]);
 
 // Netlink: an ACK, a short NLMSG_ERROR, a DONE, and a multipath attribute.

@@ -29,28 +29,36 @@ bool IsConditional(const sock_filter& f) {
 
 // Lays the program out. A conditional jump's jt/jf hold only 8 bits, so one
 // whose target is more than 255 instructions ahead goes through a trampoline:
-// it jumps to a `ja target` (32-bit offset) placed right behind it. Adding
-// trampolines only moves targets further away, so marking far jumps until
-// nothing changes terminates, and a frame that does not take the far branch
-// skips the trampoline in the same single jump (docs/native-hardening.md).
+// it jumps to a `ja target` (32-bit offset) placed right behind it, and a
+// frame that does not take that branch skips the trampoline in the same
+// single jump (docs/native-hardening.md). Every jump goes forward, so whether
+// an instruction needs trampolines depends only on the instructions after it:
+// one pass from the end decides them all.
 std::vector<sock_filter> Assemble(const std::vector<SymbolicInsn>& sym) {
   const size_t n = sym.size();
   std::vector<bool> far_t(n, false), far_f(n, false);
-  std::vector<size_t> pos(n + 1);
   auto target_of = [&](size_t i, int t) { return t == kNext ? i + 1 : static_cast<size_t>(t); };
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t i = 0; i < n; ++i) {
-      pos[i + 1] = pos[i] + 1 + (far_t[i] ? 1 : 0) + (far_f[i] ? 1 : 0);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      if (!IsConditional(sym[i].insn)) continue;
+  std::vector<size_t> after(n + 1, 0);  // emitted size of instructions i..n-1
+  for (size_t i = n; i-- > 0;) {
+    size_t size = 1;
+    if (IsConditional(sym[i].insn)) {
       size_t t = target_of(i, sym[i].jt), f = target_of(i, sym[i].jf);
-      if (t <= i || f <= i) throw std::logic_error("BPF jumps must go forward");
-      if (!far_t[i] && pos[t] - pos[i] - 1 > 255) far_t[i] = changed = true;
-      if (!far_f[i] && pos[f] - pos[i] - 1 > 255) far_f[i] = changed = true;
+      if (t <= i || f <= i || t > n || f > n) throw std::logic_error("BPF jumps must go forward");
+      // Distance to each target without this instruction's own trampolines,
+      // which lie between it and both targets.
+      const size_t base_t = after[i + 1] - after[t], base_f = after[i + 1] - after[f];
+      size_t tramps = 0;
+      for (int round = 0; round < 3; ++round) {
+        far_t[i] = base_t + tramps > 255;
+        far_f[i] = base_f + tramps > 255;
+        tramps = (far_t[i] ? 1 : 0) + (far_f[i] ? 1 : 0);
+      }
+      size += tramps;
     }
+    after[i] = after[i + 1] + size;
   }
+  std::vector<size_t> pos(n + 1);
+  for (size_t i = 0; i <= n; ++i) pos[i] = after[0] - after[i];
   std::vector<sock_filter> out;
   out.reserve(pos[n]);
   for (size_t i = 0; i < n; ++i) {
