@@ -24,6 +24,8 @@ export interface BoundedRequest {
   deadlineMs: number;
   /** Bodies larger than this are refused (the request is aborted). */
   maxBytes: number;
+  /** Aborts the request (the promise rejects with code 'EABORTED'). */
+  signal?: AbortSignal;
 }
 
 export interface BoundedResponse {
@@ -102,6 +104,10 @@ export function boundedRequest(opts: BoundedRequest): Promise<BoundedResponse> {
       () => finish(new HttpClientError('ETIMEDOUT', `no complete answer in ${opts.deadlineMs} ms`)),
       opts.deadlineMs,
     );
+    const onAbort = () => finish(new HttpClientError('EABORTED', 'request aborted'));
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('close', () => opts.signal?.removeEventListener('abort', onAbort));
     req.on('error', (err) => finish(err));
     req.end(opts.body);
   });

@@ -60,6 +60,8 @@ export interface KubeRequestLimits {
   timeoutMs?: number;
   /** Largest accepted page (default 64 MiB). */
   maxBytes?: number;
+  /** Aborts the request (a watcher being closed). */
+  signal?: AbortSignal;
 }
 
 /** One GET against the API, bounded in time and size; errors are one printable line. */
@@ -75,6 +77,7 @@ export async function getJson(cfg: KubeApiConfig, path: string, limits: KubeRequ
       tls: { ca: cfg.ca },
       deadlineMs: limits.timeoutMs ?? KUBE_DEADLINE_MS,
       maxBytes: limits.maxBytes ?? KUBE_MAX_RESPONSE_BYTES,
+      ...(limits.signal ? { signal: limits.signal } : {}),
     });
   } catch (err) {
     throw new CannotRunError(`Kubernetes API ${where} unreachable: ${failureReason(err)}`, { cause: err });
