@@ -39,6 +39,8 @@ export interface EtcdConnection {
   timeoutMs?: number;
   /** Largest accepted answer (default 32 MiB). */
   maxBytes?: number;
+  /** Aborts requests in flight (a watcher being closed). */
+  signal?: AbortSignal;
 }
 
 export interface EtcdOptions {
@@ -142,6 +144,7 @@ async function gatewayPost(target: string | EtcdConnection, path: string, body: 
       ...(conn.tls ? { tls: conn.tls } : {}),
       deadlineMs: conn.timeoutMs ?? ETCD_DEADLINE_MS,
       maxBytes: conn.maxBytes ?? ETCD_MAX_RESPONSE_BYTES,
+      ...(conn.signal ? { signal: conn.signal } : {}),
     });
   } catch (err) {
     throw new CannotRunError(`etcd at ${where} unreachable: ${failureReason(err)}`, { cause: err });

@@ -49,6 +49,11 @@ export class NodeSet {
     for (const n of nodes) this.put(n);
   }
 
+  /** Names currently in the set (published or not). */
+  names(): string[] {
+    return [...this.nodes.keys()];
+  }
+
   snapshot(): DiscoverySnapshot {
     return this.cached;
   }
