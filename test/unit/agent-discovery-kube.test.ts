@@ -181,6 +181,19 @@ describe('Kubernetes node discovery (list + watch)', () => {
     await until('node-c', () => names(d.snapshot()).includes('node-c'));
   });
 
+  it('synced is false while the watch cannot be reopened (API refusing), true again once it is', async () => {
+    const d = make();
+    await d.start();
+    await until('the watch', () => api.openWatches === 1);
+    api.token = 'revoked';
+    api.dropWatches();
+    await until('not synced', () => !d.synced);
+    expect(warnings.filter((w) => w.includes('HTTP 401')).length).toBeGreaterThan(0);
+    api.token = 'token-1';
+    await until('synced again', () => d.synced && api.openWatches === 1);
+    expect(lists()).toHaveLength(1);
+  });
+
   it('a watch the server ends (timeoutSeconds) is renewed from where it was', async () => {
     const d = make({ watchTimeoutSeconds: 1 });
     await d.start();

@@ -45,6 +45,8 @@ interface WatchOutcome {
   kind: 'expired' | 'ended' | 'failed' | 'closed';
   reason?: string;
   events: number;
+  /** The server accepted the watch (HTTP 200) before it ended. */
+  opened?: boolean;
 }
 
 class KubeDiscovery implements Discovery {
@@ -177,7 +179,9 @@ class KubeDiscovery implements Discovery {
         failures = 0;
         continue;
       }
-      failures++;
+      // Consecutive attempts that did not get a watch open: a watch that ran
+      // and then dropped starts the count again.
+      failures = out.opened ? 1 : failures + 1;
       if (failures >= 2) this.synced = false;
       this.opts.onWarning?.(`Kubernetes node watch lost (${out.reason ?? 'ended at once'}); retrying`);
       await abortableDelay(this.backoff.next(), this.stop.signal);
@@ -213,6 +217,7 @@ class KubeDiscovery implements Discovery {
     url.searchParams.set('resourceVersion', this.resourceVersion);
     url.searchParams.set('timeoutSeconds', String(timeoutSeconds));
     let events = 0;
+    let opened = false;
     let expired = false;
     let errorText: string | undefined;
     this.stream = openLineStream({
@@ -223,6 +228,7 @@ class KubeDiscovery implements Discovery {
       idleMs: this.opts.idleMs ?? timeoutSeconds * 1000 + 60_000,
       maxLineBytes: this.opts.maxLineBytes ?? 4 * 1024 * 1024,
       onOpen: () => {
+        opened = true;
         this.synced = true;
       },
       onLine: (line) => {
@@ -241,10 +247,10 @@ class KubeDiscovery implements Discovery {
     this.stream = null;
     if (this.stop.signal.aborted) return { kind: 'closed', events };
     if (expired || (end.kind === 'status' && end.status === 410)) return { kind: 'expired', events };
-    if (errorText) return { kind: 'failed', reason: errorText, events };
-    if (end.kind === 'ended') return { kind: 'ended', events };
+    if (errorText) return { kind: 'failed', reason: errorText, events, opened };
+    if (end.kind === 'ended') return { kind: 'ended', events, opened };
     if (end.kind === 'status') return { kind: 'failed', reason: `HTTP ${end.status}: ${end.body}`, events };
-    return { kind: 'failed', reason: end.kind === 'error' ? end.reason : 'aborted', events };
+    return { kind: 'failed', reason: end.kind === 'error' ? end.reason : 'aborted', events, opened };
   }
 
   /** One watch event line: 'ok', 'expired' (410), or why the watch must be restarted. */
