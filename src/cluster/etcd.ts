@@ -3,6 +3,7 @@
 // own http client, so no etcd client library is needed.
 import { readFileSync } from 'node:fs';
 import { CannotRunError, UsageError } from '../errors.js';
+import { printable } from '../pair/control/errors.js';
 import { type TlsMaterial, boundedRequest, failureReason, safeUrl, serverText } from './http-client.js';
 import type { ClusterNode, ClusterTruth, FlannelNetworkConfig } from './types.js';
 import {
@@ -256,6 +257,11 @@ export function parseSubnetLease(keySuffix: string, text: string, where: string)
   };
 }
 
+/** How a key from the server is named in messages: escaped, as it may hold anything. */
+export function keyLabel(key: string): string {
+  return `etcd ${printable(key, 200)}`;
+}
+
 /** The network config and leases out of a range under `prefix` (shared by the one-shot read and the watch). */
 export function truthFromKvs(kvs: EtcdKv[], prefix: string, origin: string): ClusterTruth {
   const configKey = `${prefix}/config`;
@@ -264,7 +270,7 @@ export function truthFromKvs(kvs: EtcdKv[], prefix: string, origin: string): Clu
   const config = configKv ? parseNetworkConfig(configKv.value, `etcd ${configKey}`) : null;
   const nodes = kvs
     .filter((kv) => kv.key.startsWith(subnetsPrefix) && !kv.key.slice(subnetsPrefix.length).includes('/'))
-    .map((kv) => parseSubnetLease(kv.key.slice(subnetsPrefix.length), kv.value, `etcd ${kv.key}`));
+    .map((kv) => parseSubnetLease(kv.key.slice(subnetsPrefix.length), kv.value, keyLabel(kv.key)));
   return { source: 'etcd', origin, nodes, config };
 }
 

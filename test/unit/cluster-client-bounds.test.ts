@@ -16,8 +16,9 @@ import { CannotRunError, UsageError } from '../../src/errors.js';
 
 const HOSTILE = '\x1b[2J\x1b[31mvxprobe: all nodes ok\nsecond line\x07';
 
-type Mode = 'trickle' | 'endless' | 'big-declared' | 'hostile';
-const MODES: Mode[] = ['trickle', 'endless', 'big-declared', 'hostile'];
+type Mode = 'trickle' | 'endless' | 'big-declared' | 'hostile' | 'evil-key';
+const MODES: Mode[] = ['trickle', 'endless', 'big-declared', 'hostile', 'evil-key'];
+const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function hostileHandler(mode: string, res: ServerResponse): void {
   if (mode === 'trickle') {
@@ -36,6 +37,10 @@ function hostileHandler(mode: string, res: ServerResponse): void {
   } else if (mode === 'big-declared') {
     res.writeHead(200, { 'content-length': String(1 << 30) });
     res.write('{');
+  } else if (mode === 'evil-key') {
+    // A range answer whose key carries terminal escapes into the lease error.
+    const kv = { key: b64('/coreos.com/network/subnets/\x1b[2J\x1b]0;owned\x07'), value: b64('{}') };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ header: { revision: '7' }, kvs: [kv] }));
   } else {
     res.writeHead(500, { 'content-type': 'text/plain' }).end(HOSTILE);
   }
@@ -101,6 +106,12 @@ describe('etcd reader against a hostile server', () => {
   it('prints server text escaped, on one line', async () => {
     const { err } = await failure(readEtcdCluster(etcdUrl.hostile!));
     expect(err.message).toContain('answered HTTP 500: \\x1b[2J\\x1b[31mvxprobe: all nodes ok\\x0asecond line\\x07');
+    expect(err.message).not.toMatch(/[\x00-\x1f]/);
+  });
+  it('escapes keys from the server in lease errors', async () => {
+    const { err } = await failure(readEtcdCluster(etcdUrl['evil-key']!));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(/^etcd \/coreos\.com\/network\/subnets\/\\x1b\[2J\\x1b\]0;owned\\x07: key is not a flannel subnet/);
     expect(err.message).not.toMatch(/[\x00-\x1f]/);
   });
   it('never prints credentials from the URL', async () => {

@@ -12,6 +12,7 @@ import {
   etcdEndpoint,
   etcdRange,
   int64Field,
+  keyLabel,
   normalisePrefix,
   parseNetworkConfig,
   parseSubnetLease,
@@ -128,7 +129,7 @@ class EtcdDiscovery implements Discovery {
     const suffix = this.leaseSuffix(key);
     if (suffix === null) return null;
     try {
-      this.set.put({ ...parseSubnetLease(suffix, value, `etcd ${key}`), zone: null });
+      this.set.put({ ...parseSubnetLease(suffix, value, keyLabel(key)), zone: null });
       this.warned.delete(key);
       return suffix;
     } catch (err) {
@@ -146,7 +147,7 @@ class EtcdDiscovery implements Discovery {
   }
 
   private warnOnce(key: string, why: string): void {
-    if (this.warned.get(key) !== why) this.opts.onWarning?.(`etcd ${serverText(key)} left out: ${why}`);
+    if (this.warned.get(key) !== why) this.opts.onWarning?.(`${keyLabel(key)} left out: ${why}`);
     this.warned.set(key, why);
   }
 
