@@ -94,7 +94,8 @@ export async function getJson(cfg: KubeApiConfig, path: string, limits: KubeRequ
 }
 
 /** GET /api/v1/nodes, following `continue` tokens for large clusters. */
-export async function readApiNodes(cfg: KubeApiConfig, limits: KubeRequestLimits = {}): Promise<ClusterTruth> {
+export async function readApiNodes(cfg: KubeApiConfig, limitsOrTimeoutMs: KubeRequestLimits | number = {}): Promise<ClusterTruth> {
+  const limits = typeof limitsOrTimeoutMs === 'number' ? { timeoutMs: limitsOrTimeoutMs } : limitsOrTimeoutMs;
   const nodes: ClusterNode[] = [];
   let cont: string | null = null;
   let page = 0;

@@ -112,6 +112,11 @@ export class FakeKubeApi {
     this.history.length = 0;
   }
 
+  /** Writes raw bytes to every open watch (hostile streams). */
+  sendRaw(text: string): void {
+    for (const w of this.watches) w.write(text);
+  }
+
   /** Cuts every open watch connection without ending the HTTP response properly. */
   dropWatches(): void {
     for (const w of this.watches) w.socket?.destroy();

@@ -204,6 +204,27 @@ describe('Kubernetes node discovery (list + watch)', () => {
     expect(names(d.snapshot())).toEqual(['node-a', 'node-b', 'node-c']);
   });
 
+  it('a hostile watch stream (over-long event, not JSON, unknown type) restarts the watch, never crashes or grows', async () => {
+    const d = make({ maxLineBytes: 64 * 1024 });
+    await d.start();
+    const cases: Array<[string, RegExp]> = [
+      [`{"type":"ADDED","object":{"metadata":{"name":"${'x'.repeat(100_000)}`, /an event longer than 65536 bytes/],
+      ['this is not json\n', /not JSON/],
+      ['{"type":"\\u001b[2JEVIL","object":{"metadata":{"name":"n"}}}\n', /unknown event type \\x1b\[2JEVIL/],
+    ];
+    for (const [raw, why] of cases) {
+      await until('the watch', () => api.openWatches === 1);
+      const before = watches().length;
+      api.sendRaw(raw);
+      await until(`a restart after ${why}`, () => warnings.some((w) => why.test(w)) && watches().length === before + 1 && api.openWatches === 1);
+    }
+    expect(warnings.join('\n')).not.toMatch(/[\x00-\x09\x0b-\x1f]/);
+    expect(lists()).toHaveLength(1);
+    api.upsert(apiNode('node-c', '192.168.1.3', MAC(3)));
+    await until('node-c', () => names(d.snapshot()).includes('node-c'));
+    expect(names(d.snapshot())).toEqual(['node-a', 'node-b', 'node-c']);
+  });
+
   it('leaves out a node with malformed annotations, with one warning', async () => {
     const bad = apiNode('node-x', '192.168.1.9', MAC(9));
     (bad.metadata as { annotations: Record<string, string> }).annotations['flannel.alpha.coreos.com/backend-data'] = '{"VtepMAC": "zz"}';
