@@ -53,7 +53,7 @@ function make(extra: KubeDiscoveryOptions = {}): Discovery {
     env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) },
     serviceAccountDir: saDir,
     backoff: { initialMs: 20, maxMs: 200 },
-    onWarning: (l) => warnings.push(l),
+    log: (l) => warnings.push(l),
     ...extra,
   });
   discovery.onChange((s) => changes.push(s));

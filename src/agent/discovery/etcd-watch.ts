@@ -6,6 +6,7 @@
 // seen, with capped exponential backoff and jitter. See docs/discovery.md.
 import {
   type EtcdConnection,
+  type EtcdTlsFiles,
   DEFAULT_ETCD_PREFIX,
   decodeKv,
   etcdBaseUrl,
@@ -17,6 +18,7 @@ import {
   parseNetworkConfig,
   parseSubnetLease,
   prefixRangeEnd,
+  readEtcdTls,
 } from '../../cluster/etcd.js';
 import { type TlsMaterial, safeUrl, serverText } from '../../cluster/http-client.js';
 import { type Json, isObject } from '../../cluster/validate.js';
@@ -31,8 +33,10 @@ export interface EtcdDiscoveryOptions {
   url: string;
   /** flannel's --etcd-prefix (default /coreos.com/network). */
   prefix?: string;
-  /** CA / client certificate and key (read the files with readEtcdTls from src/cluster/etcd.ts). */
+  /** CA / client certificate and key, already read. */
   tls?: TlsMaterial;
+  /** Or the files, as --etcd-cacert/--etcd-cert/--etcd-key name them (read at start()). */
+  tlsFiles?: EtcdTlsFiles;
   backoff?: BackoffOptions;
   /** Deadline for each range read (default 5 s). */
   requestTimeoutMs?: number;
@@ -44,7 +48,8 @@ export interface EtcdDiscoveryOptions {
   idleMs?: number;
   /** Longest accepted watch result line (default 4 MiB). */
   maxLineBytes?: number;
-  onWarning?: (line: string) => void;
+  /** One line per problem worth logging (a malformed lease, a lost watch); no trailing newline. */
+  log?: (line: string) => void;
 }
 
 type WatchEnd = { kind: 'compacted' } | { kind: 'failed'; reason: string } | { kind: 'closed' };
@@ -54,7 +59,7 @@ const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 class EtcdDiscovery implements Discovery {
   synced = false;
   private readonly set: NodeSet;
-  private readonly conn: EtcdConnection;
+  private conn: EtcdConnection;
   private readonly prefix: string;
   private readonly stop = new AbortController();
   private readonly backoff: Backoff;
@@ -84,6 +89,8 @@ class EtcdDiscovery implements Discovery {
 
   private async firstSync(): Promise<void> {
     try {
+      const fileTls = this.opts.tlsFiles ? readEtcdTls(this.opts.tlsFiles) : undefined;
+      if (fileTls) this.conn = { ...this.conn, tls: fileTls };
       etcdBaseUrl(this.conn);
       const found = await this.range();
       if (!found) throw new UsageError(`--etcd ${safeUrl(this.opts.url)}: no flannel data under ${this.prefix} (wrong --etcd-prefix?)`);
@@ -147,7 +154,7 @@ class EtcdDiscovery implements Discovery {
   }
 
   private warnOnce(key: string, why: string): void {
-    if (this.warned.get(key) !== why) this.opts.onWarning?.(`${keyLabel(key)} left out: ${why}`);
+    if (this.warned.get(key) !== why) this.opts.log?.(`${keyLabel(key)} left out: ${why}`);
     this.warned.set(key, why);
   }
 
@@ -160,7 +167,7 @@ class EtcdDiscovery implements Discovery {
         await this.rerange();
         continue;
       }
-      this.opts.onWarning?.(`etcd lease watch lost (${end.reason}); retrying`);
+      this.opts.log?.(`etcd lease watch lost (${end.reason}); retrying`);
       await abortableDelay(this.backoff.next(), this.stop.signal);
     }
   }
@@ -172,7 +179,7 @@ class EtcdDiscovery implements Discovery {
         return;
       } catch (err) {
         if (this.stop.signal.aborted) return;
-        this.opts.onWarning?.(`etcd range read failed: ${(err as Error).message}; retrying`);
+        this.opts.log?.(`etcd range read failed: ${(err as Error).message}; retrying`);
         await abortableDelay(this.backoff.next(), this.stop.signal);
       }
     }

@@ -35,8 +35,8 @@ export interface KubeDiscoveryOptions {
   idleMs?: number;
   /** Longest accepted watch event (default 4 MiB; a Node object is a few KB). */
   maxLineBytes?: number;
-  /** One line per problem worth logging (a malformed node, a lost watch). */
-  onWarning?: (line: string) => void;
+  /** One line per problem worth logging (a malformed node, a lost watch); no trailing newline. */
+  log?: (line: string) => void;
 }
 
 const LIST_PAGE = 500;
@@ -155,7 +155,7 @@ class KubeDiscovery implements Discovery {
       return node;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      if (this.warned.get(name) !== why) this.opts.onWarning?.(`node ${name} left out: ${why}`);
+      if (this.warned.get(name) !== why) this.opts.log?.(`node ${name} left out: ${why}`);
       this.warned.set(name, why);
       return null;
     }
@@ -183,7 +183,7 @@ class KubeDiscovery implements Discovery {
       // and then dropped starts the count again.
       failures = out.opened ? 1 : failures + 1;
       if (failures >= 2) this.synced = false;
-      this.opts.onWarning?.(`Kubernetes node watch lost (${out.reason ?? 'ended at once'}); retrying`);
+      this.opts.log?.(`Kubernetes node watch lost (${out.reason ?? 'ended at once'}); retrying`);
       await abortableDelay(this.backoff.next(), this.stop.signal);
     }
   }
@@ -197,7 +197,7 @@ class KubeDiscovery implements Discovery {
         return;
       } catch (err) {
         if (this.stop.signal.aborted) return;
-        this.opts.onWarning?.(`Kubernetes node list failed: ${err instanceof Error ? err.message : String(err)}; retrying`);
+        this.opts.log?.(`Kubernetes node list failed: ${err instanceof Error ? err.message : String(err)}; retrying`);
         await abortableDelay(this.backoff.next(), this.stop.signal);
       }
     }
