@@ -58,6 +58,9 @@ export function openRequest(
     {
       method: opts.method,
       headers: opts.headers ?? {},
+      // No connection pool: every socket we open is closed when its request
+      // ends, so a closed watcher leaves no idle keep-alive socket behind.
+      agent: false,
       ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
       ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
       ...(opts.tls?.key ? { key: opts.tls.key } : {}),

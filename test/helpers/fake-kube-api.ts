@@ -59,6 +59,7 @@ export class FakeKubeApi {
   private compactedBelow = 0;
   private readonly history: Array<{ rv: number; line: string }> = [];
   private readonly watches = new Set<ServerResponse>();
+  private readonly sockets = new Set<import('node:tls').TLSSocket>();
   private server!: Server;
   port = 0;
 
@@ -69,6 +70,10 @@ export class FakeKubeApi {
       { key: readFileSync(this.pki.files.serverKey), cert: readFileSync(this.pki.files.serverCert) },
       (req, res) => this.handle(req, res),
     );
+    this.server.on('secureConnection', (sock) => {
+      this.sockets.add(sock);
+      sock.on('close', () => this.sockets.delete(sock));
+    });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as { port: number }).port;
   }
@@ -76,6 +81,11 @@ export class FakeKubeApi {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((r) => this.server.close(r));
+  }
+
+  /** TLS connections open right now (watches, and any idle keep-alive socket). */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   get openWatches(): number {

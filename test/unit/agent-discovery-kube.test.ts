@@ -255,6 +255,8 @@ describe('Kubernetes node discovery (list + watch)', () => {
     await d.close();
     expect(Date.now() - t0).toBeLessThan(1000);
     await until('the server sees it closed', () => api.openWatches === 0, 1000);
+    // No socket left behind (no idle keep-alive connection from the list either).
+    await until('no connection left', () => api.openConnections === 0, 1000);
     expect(d.synced).toBe(false);
     await d.close();
     // While waiting a long backoff after a drop.
@@ -270,5 +272,6 @@ describe('Kubernetes node discovery (list + watch)', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     await new Promise((r) => setTimeout(r, 100));
     expect(api.requests.length).toBe(count);
+    expect(api.openConnections).toBe(0);
   });
 });
