@@ -127,6 +127,11 @@ export class FakeKubeApi {
     for (const w of this.watches) w.write(text);
   }
 
+  /** A broken server: every watch, even from a fresh list's version, is 410 Gone. */
+  goneForever(): void {
+    this.compactedBelow = Number.POSITIVE_INFINITY;
+  }
+
   /** Cuts every open watch connection without ending the HTTP response properly. */
   dropWatches(): void {
     for (const w of this.watches) w.socket?.destroy();

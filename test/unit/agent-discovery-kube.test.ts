@@ -169,6 +169,18 @@ describe('Kubernetes node discovery (list + watch)', () => {
     });
   }
 
+  it('a server that calls every version gone gets relists with backoff, not a tight list loop', async () => {
+    const d = make();
+    await d.start();
+    await until('the watch', () => api.openWatches === 1);
+    api.goneForever();
+    api.dropWatches();
+    await new Promise((r) => setTimeout(r, 800));
+    // Delays of 10-20, 20-40, 40-80, then 100-200 ms: about eight lists in 0.8 s; without backoff, hundreds.
+    expect(lists().length).toBeGreaterThanOrEqual(2);
+    expect(lists().length).toBeLessThan(16);
+  });
+
   it('re-reads a rotated token', async () => {
     const d = make();
     await d.start();

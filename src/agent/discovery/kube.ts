@@ -163,16 +163,22 @@ class KubeDiscovery implements Discovery {
 
   private async watchLoop(): Promise<void> {
     let failures = 0;
+    let expiredInARow = 0;
     while (!this.stop.signal.aborted) {
       const started = Date.now();
       const out = await this.watchOnce();
       if (out.kind === 'closed' || this.stop.signal.aborted) return;
       if (out.kind === 'expired') {
         // Our resourceVersion is older than the API server keeps: start over.
+        // A server that calls even a fresh list's version gone gets the
+        // backoff, not a tight list loop.
         this.synced = false;
+        expiredInARow = out.events > 0 ? 1 : expiredInARow + 1;
+        if (expiredInARow > 1) await abortableDelay(this.backoff.next(), this.stop.signal);
         await this.relist();
         continue;
       }
+      expiredInARow = 0;
       // A normal end (timeoutSeconds) re-watches at once, unless the server
       // ends every watch immediately: that is treated as a failure.
       if (out.kind === 'ended' && (out.events > 0 || Date.now() - started > 1000)) {
@@ -193,7 +199,6 @@ class KubeDiscovery implements Discovery {
     while (!this.stop.signal.aborted) {
       try {
         await this.list();
-        this.backoff.reset();
         return;
       } catch (err) {
         if (this.stop.signal.aborted) return;
