@@ -159,14 +159,21 @@ class EtcdDiscovery implements Discovery {
   }
 
   private async watchLoop(): Promise<void> {
+    let compactedInARow = 0;
     while (!this.stop.signal.aborted) {
+      const revisionBefore = this.revision;
       const end = await this.watchOnce();
       if (end.kind === 'closed' || this.stop.signal.aborted) return;
       if (end.kind === 'compacted') {
         this.synced = false;
+        // A fresh range's revision compacted away at once again means a
+        // broken server: back off rather than range in a tight loop.
+        compactedInARow = this.revision > revisionBefore ? 1 : compactedInARow + 1;
+        if (compactedInARow > 1) await abortableDelay(this.backoff.next(), this.stop.signal);
         await this.rerange();
         continue;
       }
+      compactedInARow = 0;
       this.opts.log?.(`etcd lease watch lost (${end.reason}); retrying`);
       await abortableDelay(this.backoff.next(), this.stop.signal);
     }
