@@ -1,9 +1,10 @@
 // flannel's etcd backend: `<prefix>/config` and `<prefix>/subnets/<a.b.c.d-len>`
 // leases, read through etcd v3's JSON gateway (POST /v3/kv/range) with Node's
 // own http client, so no etcd client library is needed.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { CannotRunError, UsageError } from '../errors.js';
+import { printable } from '../pair/control/errors.js';
+import { type TlsMaterial, boundedRequest, failureReason, safeUrl, serverText } from './http-client.js';
 import type { ClusterNode, ClusterTruth, FlannelNetworkConfig } from './types.js';
 import {
   type Json,
@@ -20,15 +21,41 @@ import {
 } from './validate.js';
 
 export const DEFAULT_ETCD_PREFIX = '/coreos.com/network';
+/** A range of 5,000 leases is about 2 MB; far above that is not flannel's etcd. */
+export const ETCD_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+export const ETCD_DEADLINE_MS = 5000;
 
 export interface EtcdKv {
   key: string;
   value: string;
+  /** The revision that last wrote this key. */
+  modRevision: number;
+}
+
+/** Where etcd is and how to talk to it. A bare URL string means plain defaults. */
+export interface EtcdConnection {
+  url: string;
+  tls?: TlsMaterial;
+  /** Whole-request deadline (default 5 s). */
+  timeoutMs?: number;
+  /** Largest accepted answer (default 32 MiB). */
+  maxBytes?: number;
+  /** Aborts requests in flight (a watcher being closed). */
+  signal?: AbortSignal;
 }
 
 export interface EtcdOptions {
   prefix?: string;
   timeoutMs?: number;
+  tls?: TlsMaterial;
+  maxBytes?: number;
+}
+
+/** etcdctl's --cacert/--cert/--key, as vxprobe's --etcd-cacert/--etcd-cert/--etcd-key. */
+export interface EtcdTlsFiles {
+  cacert?: string;
+  cert?: string;
+  key?: string;
 }
 
 function b64(text: string): string {
@@ -48,76 +75,135 @@ export function prefixRangeEnd(prefix: string): string {
   return Buffer.from([0]).toString('base64');
 }
 
-function baseUrl(url: string): URL {
+/** Reads the TLS files; a client certificate needs its key and vice versa. */
+export function readEtcdTls(files: EtcdTlsFiles): TlsMaterial | undefined {
+  if ((files.cert === undefined) !== (files.key === undefined)) {
+    throw new UsageError('--etcd-cert and --etcd-key go together (the client certificate and its private key)');
+  }
+  const read = (flag: string, file: string | undefined): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`${flag} ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  const tls: TlsMaterial = {};
+  const ca = read('--etcd-cacert', files.cacert);
+  const cert = read('--etcd-cert', files.cert);
+  const key = read('--etcd-key', files.key);
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  return ca || cert ? tls : undefined;
+}
+
+export function etcdConnection(target: string | EtcdConnection): EtcdConnection {
+  return typeof target === 'string' ? { url: target } : target;
+}
+
+/** The endpoint's base URL, checked; TLS options need https. */
+export function etcdBaseUrl(conn: EtcdConnection): URL {
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(conn.url);
   } catch {
-    throw new UsageError(`--etcd ${url}: not a URL (expected e.g. http://127.0.0.1:2379)`);
+    throw new UsageError(`--etcd ${safeUrl(conn.url)}: not a URL (expected e.g. http://127.0.0.1:2379)`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new UsageError(`--etcd ${url}: only http:// and https:// are supported`);
+    throw new UsageError(`--etcd ${safeUrl(u)}: only http:// and https:// are supported`);
+  }
+  if (conn.tls && u.protocol !== 'https:') {
+    throw new UsageError(`--etcd ${safeUrl(u)}: --etcd-cacert/--etcd-cert/--etcd-key need an https:// URL`);
   }
   return u;
 }
 
-// node:http rather than fetch: fetch refuses "bad ports" (e.g. 6000, 6666)
-// that an etcd may well listen on.
-function post(target: URL, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(
-      target,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end(body);
-  });
+/** `path` under the base URL's own path (a gateway behind a proxy prefix keeps it). */
+export function etcdEndpoint(base: URL, path: string): URL {
+  const u = new URL(base.href);
+  u.pathname = `${base.pathname.replace(/\/+$/, '')}${path}`;
+  u.search = '';
+  return u;
 }
 
-async function gatewayPost(url: string, path: string, body: object, timeoutMs: number): Promise<Json> {
-  const target = new URL(path, baseUrl(url));
-  let res: { status: number; text: string };
+async function gatewayPost(target: string | EtcdConnection, path: string, body: object): Promise<Json> {
+  const conn = etcdConnection(target);
+  const base = etcdBaseUrl(conn);
+  const where = safeUrl(base);
+  const url = etcdEndpoint(base, path);
+  const text = JSON.stringify(body);
+  let res: { status: number; body: Buffer };
   try {
-    res = await post(target, JSON.stringify(body), timeoutMs);
+    // node:http rather than fetch: fetch refuses "bad ports" (e.g. 6000, 6666)
+    // that an etcd may well listen on.
+    res = await boundedRequest({
+      url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      body: text,
+      ...(conn.tls ? { tls: conn.tls } : {}),
+      deadlineMs: conn.timeoutMs ?? ETCD_DEADLINE_MS,
+      maxBytes: conn.maxBytes ?? ETCD_MAX_RESPONSE_BYTES,
+      ...(conn.signal ? { signal: conn.signal } : {}),
+    });
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-    throw new CannotRunError(`etcd at ${url} unreachable: ${why}`, { cause: err });
+    throw new CannotRunError(`etcd at ${where} unreachable: ${failureReason(err)}`, { cause: err });
   }
   if (res.status !== 200) {
-    throw new CannotRunError(`etcd at ${url}: ${target.pathname} answered HTTP ${res.status}: ${res.text.trim().slice(0, 200)}`);
+    throw new CannotRunError(`etcd at ${where}: ${path} answered HTTP ${res.status}: ${serverText(res.body)}`);
   }
   try {
-    return JSON.parse(res.text) as Json;
+    return JSON.parse(res.body.toString('utf8')) as Json;
   } catch {
-    throw new CannotRunError(`etcd at ${url}: ${target.pathname} answered non-JSON (is this etcd's client URL?)`);
+    throw new CannotRunError(`etcd at ${where}: ${path} answered non-JSON (is this etcd's client URL?)`);
   }
+}
+
+/** etcd's JSON gateway writes int64 as strings. */
+export function int64Field(v: Json | undefined): number {
+  const n = typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : 0;
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+export function decodeKv(kv: Json, where: string): EtcdKv {
+  if (!isObject(kv) || typeof kv.key !== 'string') throw new CannotRunError(`etcd at ${where}: malformed kv`);
+  const value = typeof kv.value === 'string' ? kv.value : '';
+  return {
+    key: Buffer.from(kv.key, 'base64').toString('utf8'),
+    value: Buffer.from(value, 'base64').toString('utf8'),
+    modRevision: int64Field(kv.mod_revision),
+  };
+}
+
+/** All keys under `prefix` and the store's revision at the time of the read. */
+export async function etcdRange(target: string | EtcdConnection, prefix: string): Promise<{ kvs: EtcdKv[]; revision: number }> {
+  const conn = etcdConnection(target);
+  const where = safeUrl(conn.url);
+  const reply = await gatewayPost(conn, '/v3/kv/range', { key: b64(prefix), range_end: prefixRangeEnd(prefix) });
+  if (!isObject(reply)) throw new CannotRunError(`etcd at ${where}: range reply is not an object`);
+  const revision = isObject(reply.header) ? int64Field(reply.header.revision) : 0;
+  const kvs = reply.kvs;
+  if (kvs === undefined) return { kvs: [], revision };
+  if (!Array.isArray(kvs)) throw new CannotRunError(`etcd at ${where}: range reply "kvs" is not an array`);
+  return { kvs: kvs.map((kv) => decodeKv(kv, where)), revision };
 }
 
 /** All keys under `prefix` (a range read), decoded. */
-export async function etcdGetPrefix(url: string, prefix: string, timeoutMs = 5000): Promise<EtcdKv[]> {
-  const reply = await gatewayPost(url, '/v3/kv/range', { key: b64(prefix), range_end: prefixRangeEnd(prefix) }, timeoutMs);
-  if (!isObject(reply)) throw new CannotRunError(`etcd at ${url}: range reply is not an object`);
-  const kvs = reply.kvs;
-  if (kvs === undefined) return [];
-  if (!Array.isArray(kvs)) throw new CannotRunError(`etcd at ${url}: range reply "kvs" is not an array`);
-  return kvs.map((kv) => {
-    if (!isObject(kv) || typeof kv.key !== 'string') throw new CannotRunError(`etcd at ${url}: malformed kv in range reply`);
-    const value = typeof kv.value === 'string' ? kv.value : '';
-    return { key: Buffer.from(kv.key, 'base64').toString('utf8'), value: Buffer.from(value, 'base64').toString('utf8') };
-  });
+export async function etcdGetPrefix(target: string | EtcdConnection, prefix: string, timeoutMs?: number): Promise<EtcdKv[]> {
+  const conn = etcdConnection(target);
+  return (await etcdRange(timeoutMs === undefined ? conn : { ...conn, timeoutMs }, prefix)).kvs;
 }
 
 /** Writes one key (used by tests and the lab to seed leases). */
-export async function etcdPut(url: string, key: string, value: string, timeoutMs = 5000): Promise<void> {
-  await gatewayPost(url, '/v3/kv/put', { key: b64(key), value: b64(value) }, timeoutMs);
+export async function etcdPut(target: string | EtcdConnection, key: string, value: string, timeoutMs?: number): Promise<void> {
+  const conn = etcdConnection(target);
+  await gatewayPost(timeoutMs === undefined ? conn : { ...conn, timeoutMs }, '/v3/kv/put', { key: b64(key), value: b64(value) });
+}
+
+/** Deletes one key (tests: a node leaving). */
+export async function etcdDelete(target: string | EtcdConnection, key: string): Promise<void> {
+  await gatewayPost(target, '/v3/kv/deleterange', { key: b64(key) });
 }
 
 /** flannel's `<prefix>/config` value. */
@@ -171,23 +257,42 @@ export function parseSubnetLease(keySuffix: string, text: string, where: string)
   };
 }
 
-/** Reads the network config and every subnet lease from etcd. */
-export async function readEtcdCluster(url: string, opts: EtcdOptions = {}): Promise<ClusterTruth> {
-  const prefix = (opts.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
-  const timeoutMs = opts.timeoutMs ?? 5000;
+/** How a key from the server is named in messages: escaped, as it may hold anything. */
+export function keyLabel(key: string): string {
+  return `etcd ${printable(key, 200)}`;
+}
+
+/** The network config and leases out of a range under `prefix` (shared by the one-shot read and the watch). */
+export function truthFromKvs(kvs: EtcdKv[], prefix: string, origin: string): ClusterTruth {
   const configKey = `${prefix}/config`;
   const subnetsPrefix = `${prefix}/subnets/`;
-  const [configKvs, leaseKvs] = await Promise.all([
-    etcdGetPrefix(url, configKey, timeoutMs),
-    etcdGetPrefix(url, subnetsPrefix, timeoutMs),
-  ]);
-  const configKv = configKvs.find((kv) => kv.key === configKey);
+  const configKv = kvs.find((kv) => kv.key === configKey);
   const config = configKv ? parseNetworkConfig(configKv.value, `etcd ${configKey}`) : null;
-  const nodes = leaseKvs
-    .filter((kv) => !kv.key.slice(subnetsPrefix.length).includes('/'))
-    .map((kv) => parseSubnetLease(kv.key.slice(subnetsPrefix.length), kv.value, `etcd ${kv.key}`));
-  if (!configKv && nodes.length === 0) {
-    throw new UsageError(`--etcd ${url}: no flannel data under ${prefix} (wrong --etcd-prefix?)`);
+  const nodes = kvs
+    .filter((kv) => kv.key.startsWith(subnetsPrefix) && !kv.key.slice(subnetsPrefix.length).includes('/'))
+    .map((kv) => parseSubnetLease(kv.key.slice(subnetsPrefix.length), kv.value, keyLabel(kv.key)));
+  return { source: 'etcd', origin, nodes, config };
+}
+
+export function normalisePrefix(prefix: string | undefined): string {
+  return (prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
+}
+
+/** Reads the network config and every subnet lease from etcd. */
+export async function readEtcdCluster(url: string, opts: EtcdOptions = {}): Promise<ClusterTruth> {
+  const prefix = normalisePrefix(opts.prefix);
+  const conn: EtcdConnection = {
+    url,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  };
+  const origin = safeUrl(url);
+  const configKey = `${prefix}/config`;
+  const [configKvs, leaseKvs] = await Promise.all([etcdGetPrefix(conn, configKey), etcdGetPrefix(conn, `${prefix}/subnets/`)]);
+  const truth = truthFromKvs([...configKvs.filter((kv) => kv.key === configKey), ...leaseKvs], prefix, origin);
+  if (!truth.config && truth.nodes.length === 0) {
+    throw new UsageError(`--etcd ${origin}: no flannel data under ${prefix} (wrong --etcd-prefix?)`);
   }
-  return { source: 'etcd', origin: url, nodes, config };
+  return truth;
 }

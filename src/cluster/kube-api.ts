@@ -2,9 +2,9 @@
 // the nodes come straight from the Kubernetes API with the service account's
 // token and CA, as flannel's kube subnet manager reads them.
 import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { CannotRunError } from '../errors.js';
+import { boundedRequest, failureReason, safeUrl, serverText } from './http-client.js';
 import { nodesFromJson } from './node-document.js';
 import type { ClusterNode, ClusterTruth } from './types.js';
 import { type Json, isObject } from './validate.js';
@@ -46,60 +46,62 @@ export function detectInPodApi(
   }
 }
 
-function getJson(cfg: KubeApiConfig, path: string, timeoutMs: number): Promise<Json> {
+/** A NodeList page of 500 nodes with long image lists is a few MB; 64 MiB is far beyond any real one. */
+export const KUBE_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const KUBE_DEADLINE_MS = 10_000;
+
+export function apiBaseUrl(cfg: KubeApiConfig): URL {
   const hostForUrl = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
-  const where = `https://${hostForUrl}:${cfg.port}${path.split('?')[0]}`;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: cfg.host,
-        port: cfg.port,
-        path,
-        method: 'GET',
-        ca: cfg.ca,
-        headers: { authorization: `Bearer ${cfg.token}`, accept: 'application/json' },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new CannotRunError(`${where}: ${err.message}`)));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status === 401 || status === 403) {
-            reject(new CannotRunError(`${where}: HTTP ${status}: the service account may not list nodes (flannel's ClusterRole allows it; bind it or pass --nodes)`));
-            return;
-          }
-          if (status !== 200) {
-            reject(new CannotRunError(`${where}: HTTP ${status}: ${body.trim().slice(0, 200)}`));
-            return;
-          }
-          try {
-            resolve(JSON.parse(body) as Json);
-          } catch {
-            reject(new CannotRunError(`${where}: answered non-JSON`));
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    req.on('error', (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      reject(new CannotRunError(`Kubernetes API ${where} unreachable: ${code ?? err.message}`, { cause: err }));
+  return new URL(`https://${hostForUrl}:${cfg.port}`);
+}
+
+export interface KubeRequestLimits {
+  /** Whole-request deadline per page (default 10 s). */
+  timeoutMs?: number;
+  /** Largest accepted page (default 64 MiB). */
+  maxBytes?: number;
+  /** Aborts the request (a watcher being closed). */
+  signal?: AbortSignal;
+}
+
+/** One GET against the API, bounded in time and size; errors are one printable line. */
+export async function getJson(cfg: KubeApiConfig, path: string, limits: KubeRequestLimits = {}): Promise<Json> {
+  const url = new URL(path, apiBaseUrl(cfg));
+  const where = safeUrl(`${url.origin}${url.pathname}`);
+  let res: { status: number; body: Buffer };
+  try {
+    res = await boundedRequest({
+      url,
+      method: 'GET',
+      headers: { authorization: `Bearer ${cfg.token}`, accept: 'application/json' },
+      tls: { ca: cfg.ca },
+      deadlineMs: limits.timeoutMs ?? KUBE_DEADLINE_MS,
+      maxBytes: limits.maxBytes ?? KUBE_MAX_RESPONSE_BYTES,
+      ...(limits.signal ? { signal: limits.signal } : {}),
     });
-    req.end();
-  });
+  } catch (err) {
+    throw new CannotRunError(`Kubernetes API ${where} unreachable: ${failureReason(err)}`, { cause: err });
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new CannotRunError(`${where}: HTTP ${res.status}: the service account may not list nodes (flannel's ClusterRole allows it; bind it or pass --nodes)`);
+  }
+  if (res.status !== 200) throw new CannotRunError(`${where}: HTTP ${res.status}: ${serverText(res.body)}`);
+  try {
+    return JSON.parse(res.body.toString('utf8')) as Json;
+  } catch {
+    throw new CannotRunError(`${where}: answered non-JSON`);
+  }
 }
 
 /** GET /api/v1/nodes, following `continue` tokens for large clusters. */
-export async function readApiNodes(cfg: KubeApiConfig, timeoutMs = 10_000): Promise<ClusterTruth> {
+export async function readApiNodes(cfg: KubeApiConfig, limitsOrTimeoutMs: KubeRequestLimits | number = {}): Promise<ClusterTruth> {
+  const limits = typeof limitsOrTimeoutMs === 'number' ? { timeoutMs: limitsOrTimeoutMs } : limitsOrTimeoutMs;
   const nodes: ClusterNode[] = [];
   let cont: string | null = null;
   let page = 0;
   do {
     const query = `limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`;
-    const doc = await getJson(cfg, `/api/v1/nodes?${query}`, timeoutMs);
+    const doc = await getJson(cfg, `/api/v1/nodes?${query}`, limits);
     if (!isObject(doc) || !Array.isArray(doc.items)) {
       throw new CannotRunError(`Kubernetes API /api/v1/nodes: answer is not a NodeList`);
     }
@@ -114,5 +116,5 @@ export async function readApiNodes(cfg: KubeApiConfig, timeoutMs = 10_000): Prom
     cont = meta && typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : null;
     page++;
   } while (cont && page < 1000);
-  return { source: 'kubernetes-api', origin: `https://${cfg.host}:${cfg.port}/api/v1/nodes`, nodes, config: null };
+  return { source: 'kubernetes-api', origin: `${apiBaseUrl(cfg).origin}/api/v1/nodes`, nodes, config: null };
 }

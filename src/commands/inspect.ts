@@ -16,6 +16,9 @@ interface InspectFlags {
   nodes?: string;
   etcd?: string;
   etcdPrefix?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
   node?: string;
   facts?: string;
   json?: boolean;
@@ -29,6 +32,9 @@ export function registerInspect(program: Command): void {
     .option('--nodes <FILE|->', '`kubectl get nodes -o json` output (file, or - for stdin)')
     .option('--etcd <URL>', "flannel's etcd (e.g. http://127.0.0.1:2379): subnet leases and network config")
     .option('--etcd-prefix <PREFIX>', "flannel's --etcd-prefix", '/coreos.com/network')
+    .option('--etcd-cacert <FILE>', "CA bundle that signs etcd's server certificate (etcdctl's --cacert)")
+    .option('--etcd-cert <FILE>', "client certificate for an etcd that requires one (etcdctl's --cert)")
+    .option('--etcd-key <FILE>', "the client certificate's private key (etcdctl's --key)")
     .option('--node <NAME>', 'which node this host is, when not recognised by address or VtepMAC')
     .option('--facts <FILE>', 'check recorded HostFacts JSON instead of this kernel')
     .option('--json', 'print {"node", "findings": [...]} as JSON')
@@ -37,6 +43,15 @@ export function registerInspect(program: Command): void {
         ...(flags.iface !== undefined ? { iface: flags.iface } : {}),
         ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
         ...(flags.etcd !== undefined ? { etcd: flags.etcd, etcdPrefix: flags.etcdPrefix } : {}),
+        ...(flags.etcdCacert !== undefined || flags.etcdCert !== undefined || flags.etcdKey !== undefined
+          ? {
+              etcdTls: {
+                ...(flags.etcdCacert !== undefined ? { cacert: flags.etcdCacert } : {}),
+                ...(flags.etcdCert !== undefined ? { cert: flags.etcdCert } : {}),
+                ...(flags.etcdKey !== undefined ? { key: flags.etcdKey } : {}),
+              },
+            }
+          : {}),
         ...(flags.node !== undefined ? { node: flags.node } : {}),
         ...(flags.facts !== undefined ? { factsFile: flags.facts } : {}),
       });

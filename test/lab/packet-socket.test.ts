@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRoot } from '../helpers/root.js';
+import { withoutNetRaw } from '../helpers/no-net-raw.js';
 import { jsonLines, runInNs, startInNs, tsxArgv, REPO } from '../helpers/ns-node.js';
 import { twoNodes, type TwoNodes } from '../helpers/two-nodes.js';
 import { encodeToken, TOKEN_SEQ_OFFSET } from '../../src/wire/token.js';
@@ -147,8 +148,8 @@ describeRoot('PacketSocket on a veth pair', () => {
   it('an unknown interface is a usage error, missing privileges cannot run', () => {
     expect(() => PacketSocket.open('vxp-nosuch0')).toThrow(UsageError);
     expect(() => PacketSocket.open('vxp-nosuch0')).toThrow(/no such network interface "vxp-nosuch0"/);
-    const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups',
-      ...tsxArgv('test/lab/scripts/capture.ts', ['lo', '{}', '{"durationMs":10}'])], { encoding: 'utf8', cwd: REPO });
+    const [cmd, ...args] = withoutNetRaw(tsxArgv('test/lab/scripts/capture.ts', ['lo', '{}', '{"durationMs":10}']));
+    const res = spawnSync(cmd!, args, { encoding: 'utf8', cwd: REPO });
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/needs root or CAP_NET_RAW/);
     expect(CannotRunError).toBeDefined();

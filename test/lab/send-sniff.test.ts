@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRoot } from '../helpers/root.js';
+import { withoutNetRaw } from '../helpers/no-net-raw.js';
 import { jsonLines, REPO, startInNs } from '../helpers/ns-node.js';
 import { twoNodes, type TwoNodes } from '../helpers/two-nodes.js';
 import type { SniffRecord } from '../../src/commands/sniff-format.js';
@@ -113,8 +114,8 @@ describeRoot('vxprobe send / sniff between two namespaces', () => {
       expect(res.stderr).toMatch(msg);
       expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
-    const unpriv = spawnSync('ip', ['netns', 'exec', net.a.name, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
-      BIN, 'sniff', '--iface', 'eth0'], { encoding: 'utf8', cwd: REPO });
+    const unpriv = spawnSync('ip', ['netns', 'exec', net.a.name, ...withoutNetRaw([BIN, 'sniff', '--iface', 'eth0'])],
+      { encoding: 'utf8', cwd: REPO });
     expect(unpriv.status).toBe(3);
     expect(unpriv.stderr.trim().split('\n')).toHaveLength(1);
     expect(unpriv.stderr).toMatch(/needs root or CAP_NET_RAW/);

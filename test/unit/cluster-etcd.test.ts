@@ -97,6 +97,11 @@ describe('etcd leases (real etcd)', () => {
     const findings = inspectHost(facts, truth.nodes, self!.name, { config: truth.config });
     expect(findings.filter((f) => f.severity === 'error').map((f) => [f.id, f.node])).toEqual([['public-ip-unreachable', '10.244.2.0-24']]);
   });
+  it('keeps credentials in the URL out of the origin it reports (and off the wire)', async () => {
+    const truth = await readEtcdCluster(url.replace('http://', 'http://alice:s3cret@'));
+    expect(truth.origin).toBe(url);
+    expect(truth.nodes).toHaveLength(3);
+  });
   it('names the bad lease field', async () => {
     await expect(readEtcdCluster(url, { prefix: '/bad/network' })).rejects.toThrow(
       new UsageError('etcd /bad/network/subnets/10.245.3.0-24.PublicIP: not an IPv4 address: "10.0.0.300"'),
