@@ -92,10 +92,10 @@ describe('deploy/ manifests', () => {
     const env = Object.fromEntries((c.env as Any[]).map((e) => [e.name, e]));
     expect(env.NODE_NAME.valueFrom).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
     expect(env.HOST_IP.valueFrom).toEqual({ fieldRef: { fieldPath: 'status.hostIP' } });
-    const secretVol = (pod.volumes as Any[]).find((v) => v.secret);
+    const secretVol = (pod.volumes as Any[]).find((v) => v.secret)!;
     expect(secretVol.secret.secretName).toBe('vxprobe');
     expect(secretVol.secret.defaultMode & 0o077, 'secret readable by group/others').toBe(0);
-    const mount = (c.volumeMounts as Any[]).find((m) => m.name === secretVol.name);
+    const mount = (c.volumeMounts as Any[]).find((m) => m.name === secretVol.name)!;
     expect(mount.readOnly).toBe(true);
     const args = c.args as string[];
     expect(args[args.indexOf('--secret-file') + 1]!.startsWith(mount.mountPath + '/')).toBe(true);
