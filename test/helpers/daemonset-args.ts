@@ -54,11 +54,20 @@ function expand(text: string, env: Record<string, string>): string {
   });
 }
 
-/**
- * `paths` maps the container's mount paths to lab paths, e.g.
- * { '/etc/vxprobe/secret/secret': '/tmp/x/secret' }.
- */
-export function daemonSetAgentCommand(node: LabNode, paths: Record<string, string> = {}): AgentCommand {
+export interface LabAdjustments {
+  /** Container paths → lab paths, e.g. { '/etc/vxprobe/secret/secret': '/tmp/x/secret' }. */
+  paths?: Record<string, string>;
+  /**
+   * New values for flags the DaemonSet already sets, for test timing only
+   * (e.g. { '--interval': '2s' }); a flag the DaemonSet does not set throws.
+   */
+  values?: Record<string, string>;
+  /** Appended: what only the lab needs (discovery: --nodes FILE or --etcd URL). */
+  extraArgs?: string[];
+}
+
+export function daemonSetAgentCommand(node: LabNode, adjust: LabAdjustments = {}): AgentCommand {
+  const paths = adjust.paths ?? {};
   const c = agentContainer();
   if (c.command) throw new Error('the DaemonSet overrides the image entrypoint; the lab assumes `vxprobe agent`');
   const env: Record<string, string> = {};
@@ -74,5 +83,10 @@ export function daemonSetAgentCommand(node: LabNode, paths: Record<string, strin
     const expanded = expand(a, env);
     return paths[expanded] ?? expanded;
   });
-  return { argv: ['agent', ...args], env };
+  for (const [flag, value] of Object.entries(adjust.values ?? {})) {
+    const at = args.indexOf(flag);
+    if (at < 0 || at + 1 >= args.length) throw new Error(`the DaemonSet does not set ${flag}`);
+    args[at + 1] = value;
+  }
+  return { argv: ['agent', ...args, ...(adjust.extraArgs ?? [])], env };
 }

@@ -117,7 +117,7 @@ describe('deploy/ manifests', () => {
   });
 
   it('daemonSetAgentCommand gives a lab node the same command line, downward API filled in', () => {
-    const cmd = daemonSetAgentCommand({ name: 'node-b', ip: '10.77.0.2' }, { '/etc/vxprobe/secret/secret': '/tmp/lab/secret' });
+    const cmd = daemonSetAgentCommand({ name: 'node-b', ip: '10.77.0.2' }, { paths: { '/etc/vxprobe/secret/secret': '/tmp/lab/secret' } });
     expect(cmd.argv[0]).toBe('agent');
     expect(cmd.argv).toEqual([
       'agent', '--iface', 'eth0', '--ports', '8472,8475', '--interval', '30s', '--peers', '3', '--http', ':9473',
@@ -125,6 +125,10 @@ describe('deploy/ manifests', () => {
     ]);
     expect(cmd.env).toMatchObject({ NODE_NAME: 'node-b', HOST_IP: '10.77.0.2', VXPROBE_IFACE: 'eth0' });
     expect(cmd.argv.join(' ')).not.toMatch(/\$\(/);
+    const lab = daemonSetAgentCommand({ name: 'n1', ip: '10.0.0.1' }, { values: { '--interval': '2s' }, extraArgs: ['--nodes', '/tmp/nodes.json'] });
+    expect(lab.argv.slice(lab.argv.indexOf('--interval'), lab.argv.indexOf('--interval') + 2)).toEqual(['--interval', '2s']);
+    expect(lab.argv.slice(-2)).toEqual(['--nodes', '/tmp/nodes.json']);
+    expect(() => daemonSetAgentCommand({ name: 'n1', ip: '10.0.0.1' }, { values: { '--per-peer-metrics': 'x' } })).toThrow(/does not set/);
   });
 
   it('the PodMonitor scrapes the agent pods on their http port and labels series with the node', () => {
