@@ -21,7 +21,8 @@
         "native/netlink_socket.cc",
         "native/netlink_util.cc",
         "native/netlink_query.cc",
-        "native/ethtool.cc"
+        "native/ethtool.cc",
+        "native/raw_ip_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],

@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "netlink.h"
 #include "packet_socket.h"
+#include "raw_ip_socket.h"
 
 namespace vxprobe {
 
@@ -35,6 +36,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitFrame(env, exports);
   InitPacketSocket(env, exports);
   InitNetlink(env, exports);
+  InitRawIpSocket(env, exports);
   return exports;
 }
 

@@ -5,9 +5,6 @@
 # VXPROBE_ADDON. Every ASan/UBSan report is written to build-asan/reports/;
 # the run fails on any report, also one from a child process whose test
 # passed. Leak detection is off: node's own allocations at exit are not ours.
-# new_delete_type_mismatch is off because the raw-socket dependency (routed
-# sends) deletes its uv_poll_t as a smaller type; our addon's handles are
-# freed through their own type.
 #
 # Arguments are passed to vitest (test files or directories); by default the
 # unit tests plus the lab tests that drive the native socket, burst, capture
@@ -38,7 +35,7 @@ runtime=$(clang -print-file-name=libclang_rt.asan-x86_64.so)
 status=0
 env LD_PRELOAD="$runtime" VXPROBE_ASAN_RUNTIME="$runtime" VXPROBE_ADDON="$addon" \
   NODE_OPTIONS="--require $PWD/scripts/asan-node-env.cjs ${NODE_OPTIONS:-}" \
-  ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:new_delete_type_mismatch=0:log_path=$reports/asan" \
+  ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:log_path=$reports/asan" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan" \
   node node_modules/vitest/vitest.mjs run "$@" || status=$?
 

@@ -7,6 +7,8 @@ import { CannotRunError, UsageError, explainSystemError, isSystemError } from '.
 import { IFF_NOARP, neighborGet, neighborResolve, readLinksRaw, routeGet } from './netlink.js';
 import type { RouteLookup } from './netlink.js';
 import type { NeighInfo } from './types.js';
+import { buildFrame } from '../wire/frame.js';
+import { RoutedSender } from '../wire/routed.js';
 
 export interface NextHop {
   dst: string;
@@ -77,7 +79,7 @@ export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Pr
   if (!srcIp) throw new CannotRunError(`${ifname} has no IPv4 address to send ${dst} from`);
 
   const nextHopIp = route.gateway ?? dst;
-  const nextHopMac = await resolveNeighbor(nextHopIp, route.ifindex, ifname, timeoutMs);
+  const nextHopMac = await resolveNeighbor(nextHopIp, route.ifindex, ifname, timeoutMs, srcIp);
   return { dst, ifname, ifindex: route.ifindex, srcIp, srcMac: link.mac, nextHopIp, nextHopMac };
 }
 
@@ -86,10 +88,11 @@ async function resolveNeighbor(
   ifindex: number,
   ifname: string,
   timeoutMs: number,
+  srcIp: string,
 ): Promise<string> {
   let entry = neighborGet(ip, ifindex);
   if (usable(entry)) return entry.mac;
-  neighborResolve(ip, ifindex);
+  await startResolution(ip, ifindex, srcIp);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     entry = neighborGet(ip, ifindex);
@@ -99,4 +102,30 @@ async function resolveNeighbor(
   }
   const state = entry ? ` (neighbor state ${entry.state.join(',')})` : '';
   throw new CannotRunError(`${ip} did not answer ARP on ${ifname}${state}`);
+}
+
+/**
+ * Asks the kernel to resolve `ip`: RTM_NEWNEIGH with NTF_USE when we hold
+ * CAP_NET_ADMIN (only the ARP request goes out). Without it, as in the agent's
+ * pod, which has CAP_NET_RAW only (docs/shipping.md), one ICMP echo to the
+ * next hop through the routed path queues behind ARP exactly as any packet
+ * would: the same resolution, plus one echo to a host we are about to probe
+ * or route through anyway.
+ */
+async function startResolution(ip: string, ifindex: number, srcIp: string): Promise<void> {
+  try {
+    neighborResolve(ip, ifindex);
+    return;
+  } catch (err) {
+    if (!isSystemError(err) || (err.code !== 'EPERM' && err.code !== 'EACCES')) throw err;
+  }
+  const echo = buildFrame({ layer: 'ipv4', srcIp, dstIp: ip, icmp: { type: 8, id: process.pid & 0xffff, seq: 0 } });
+  const sender = RoutedSender.open();
+  try {
+    await sender.send(echo);
+  } catch {
+    // Unreachable or refused: the poll below reports the neighbor's state.
+  } finally {
+    sender.close();
+  }
 }

@@ -1,55 +1,30 @@
-// The routed path (DESIGN.md §3): whole IPv4 packets handed to the kernel
+// The routed path (docs/architecture.md, "sending"): whole IPv4 packets handed to the kernel
 // with IP_HDRINCL, so it routes them, resolves the neighbor and runs
 // OUTPUT/POSTROUTING like real VXLAN traffic; and a raw ICMP listener that
 // attributes ICMP errors and echo replies to our probes by their token.
-// Built on the `raw-socket` package (sockets watched by uv_poll, sends queued
-// until writable); its errors carry only strerror text, so they are mapped here.
+// Built on the addon's RawIpSocket (native/raw_ip_socket.cc), so vxprobe
+// ships one native module and installs without a compiler (docs/shipping.md).
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { CannotRunError } from '../errors.js';
+import { native } from '../native.js';
 import { parseFrame, type QuotedPacket } from './frame.js';
+import type { NativeRawIpSocket } from './raw-ip-binding.js';
 import type { Token } from './token.js';
-
-// The subset of raw-socket we use (the package ships no types).
-interface RawSocket {
-  on(event: 'message', fn: (buf: Buffer, source: string) => void): void;
-  on(event: 'error', fn: (err: Error | undefined) => void): void;
-  send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(opts: { protocol: number; addressFamily?: number; bufferSize?: number }): RawSocket;
-}
 
 const IPPROTO_ICMP = 1;
 // IPPROTO_RAW implies IP_HDRINCL and never receives: a send-only socket.
 const IPPROTO_RAW = 255;
 
-let rawModule: RawSocketModule | undefined;
-function raw(): RawSocketModule {
-  if (!rawModule) {
-    try {
-      rawModule = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
-    } catch (err) {
-      throw new CannotRunError(
-        `the raw-socket package is not built (${(err as Error).message.split('\n')[0]}): run \`npm rebuild raw-socket\``,
-        { cause: err },
-      );
-    }
-  }
-  return rawModule;
-}
-
-function openRaw(protocol: number, what: string): RawSocket {
+function openRaw(protocol: 1 | 255, what: string): NativeRawIpSocket {
+  const { RawIpSocket } = native();
   try {
-    return raw().createSocket({ protocol, bufferSize: 65536 });
+    return new RawIpSocket(protocol);
   } catch (err) {
-    if (err instanceof CannotRunError) throw err;
-    const msg = (err as Error).message;
-    if (/not permitted|permission denied/i.test(msg)) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EPERM' || code === 'EACCES') {
       throw new CannotRunError(`opening a raw IPv4 socket for ${what} not permitted: vxprobe needs root or CAP_NET_RAW`, { cause: err });
     }
-    throw new CannotRunError(`cannot open a raw IPv4 socket for ${what}: ${msg}`, { cause: err });
+    throw new CannotRunError(`cannot open a raw IPv4 socket for ${what}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -62,10 +37,7 @@ function ipv4Dst(packet: Buffer): string {
 
 export class RoutedSender {
   private closed = false;
-  private constructor(private readonly sock: RawSocket) {
-    // A send failure is reported to its own send() promise; nothing to do here.
-    sock.on('error', () => undefined);
-  }
+  private constructor(private readonly sock: NativeRawIpSocket) {}
 
   /** Throws CannotRunError without CAP_NET_RAW. */
   static open(): RoutedSender {
@@ -80,17 +52,12 @@ export class RoutedSender {
   send(ipv4Packet: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('RoutedSender is closed'));
     const dst = ipv4Dst(ipv4Packet);
-    return new Promise((resolve, reject) => {
-      // raw-socket's poll handle does not keep the event loop alive: without a
-      // pending timer a short-lived process (`vxprobe send --path routed`)
-      // could exit before the socket turned writable. The timer also bounds it.
-      const pending = setTimeout(() => reject(new Error(`routed send to ${dst} did not complete within 5000 ms`)), 5000);
-      this.sock.send(ipv4Packet, 0, ipv4Packet.length, dst, (err) => {
-        clearTimeout(pending);
-        if (err) reject(new Error(`routed send to ${dst} failed: ${err.message}`));
-        else resolve();
-      });
-    });
+    try {
+      this.sock.send(ipv4Packet, dst);
+    } catch (err) {
+      return Promise.reject(new Error(`routed send to ${dst} failed: ${(err as Error).message}`, { cause: err }));
+    }
+    return Promise.resolve();
   }
 
   close(): void {
@@ -136,13 +103,17 @@ export interface IcmpListenerEvents {
 export class IcmpListener extends EventEmitter<IcmpListenerEvents> {
   private closed = false;
   private constructor(
-    private readonly sock: RawSocket,
+    private readonly sock: NativeRawIpSocket,
     private readonly vxlanPorts: number[] | undefined,
   ) {
     super();
-    sock.on('message', (buf, source) => this.onMessage(buf, source));
-    sock.on('error', (err) => {
-      if (!this.closed) this.emit('error', err ?? new Error('raw ICMP socket failed'));
+    sock.start((err, packets, sources) => {
+      if (this.closed) return;
+      if (err) {
+        this.emit('error', err);
+        return;
+      }
+      packets.forEach((buf, i) => this.onMessage(buf, sources[i] ?? ''));
     });
   }
 
