@@ -1,15 +1,18 @@
-// Evidence -> one verdict per (port, direction), in DESIGN.md §5's vocabulary.
+// Evidence -> one verdict per (port, direction); the verdict table and the
+// order of the checks are in docs/architecture.md, "Verdicts".
 // Pure: a RunRecord in, PortResults out. Checks run from the first hop
 // outwards (does anything arrive, does this port, does VXLAN, does size, do
 // the VTEP tables, does the receiving host) and the first failure decides;
 // a failure explained by the other direction is not blamed on this one.
-import type { HostFacts, PortHolder } from '../host/types.js';
-import { forwardingBlocks, inputRulesFor, rpFilterOn } from './host-path.js';
-import type { Direction } from '../pair/plan-types.js';
+import type { HostFacts, LinkInfo, PortHolder } from '../host/types.js';
+import { forwardingBlocks, inputBlocks, type Block } from './host-path.js';
+import { forwardDropRemedy, inputDropRemedy, IP_FORWARD_REMEDY, podNetworkText, rpFilterRemedy } from '../overlay/host-path.js';
+import type { Direction } from './plan-types.js';
 import { arrived, icmpName, ofKind, outcomesFor, rejections, sent, type ProbeOutcome } from './observe.js';
 import { remedyFor, type RemedyContext } from './remedy.js';
 import type { EvidenceItem, PortResult, RunRecord, Verdict } from './types.js';
-import { compareVtepTables, vtepOnPort } from './vtep-tables.js';
+import { compareVtepTables } from './vtep-tables.js';
+import { vtepOnPort } from '../overlay/vtep.js';
 
 interface Side {
   name: string;
@@ -207,30 +210,29 @@ function decide(
     if (peerEcho && arrived(peerEcho) && peerEcho.replied.length === 0) {
       const back = compareVtepTables({ sender: receiver.facts, senderName: receiver.name, receiver: sender.facts, receiverName: sender.name, receiverIp: sender.ip, port });
       if (back.length === 0) {
-        const rules = inputRulesFor(receiver.facts, port);
-        const rp = rpFilterOn(receiver.facts, receiver.facts.nic.name);
+        const { blocks, evidence: unsure } = inputBlocks(receiver.facts, receiver.name, sender.ip, receiver.ip, port);
         return {
           verdict: 'host-drop',
           reason: `${receiver.name} receives VXLAN for its VTEP on ${port} but its kernel never answers`,
           evidence: [
             ev('echo-arrived', `the VTEP echo to ${rxVtep.vtepIp} (VNI ${rxVtep.vni}, inner dst ${rxVtep.mac}) reached ${receiver.name}'s NIC intact`),
             ev('no-reply', `${receiver.name}'s kernel sent no echo reply, and its tables towards ${sender.name} are correct`),
-            ...rules.map((r) => ev('firewall-rule', `${r.backend} ${r.table}/${r.chain}: ${r.text}${r.packets !== null ? ` (${r.packets} packets)` : ''}`, { ...r })),
-            ...(rp === 1 ? [ev('rp-filter-strict', `${receiver.name} has strict rp_filter (1) on ${receiver.facts.nic.name}: packets from ${sender.ip} are dropped if its route back to them leaves by another device`, { rpFilter: rp })] : []),
+            ...blocks.map((b) => b.evidence),
+            ...unsure,
           ],
-          remedy: { ...base, kind: 'host-drop', rules, rpFilterStrict: rp === 1, forwarding: [], nic: receiver.facts.nic.name },
+          remedy: { ...base, kind: 'host-drop', fixes: fixesFor(receiver.facts, rxVtep.device, blocks, port), nic: receiver.facts.nic.name },
         };
       }
     }
     // The VTEP answers, but will the host hand the traffic on to its pods?
     if (rxVtep.vtepIp && (!peerEcho || peerEcho.replied.length > 0)) {
-      const blocks = forwardingBlocks(receiver.facts, receiver.name, rxVtep.vtepIp);
+      const blocks = forwardingBlocks(receiver.facts, receiver.name, rxVtep.device);
       if (blocks.length > 0) {
         return {
           verdict: 'host-drop',
-          reason: `${receiver.name}'s VTEP answers, but it does not forward overlay traffic to its pods (${blocks[0]!.kind})`,
-          evidence: [ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`), ...blocks],
-          remedy: { ...base, kind: 'host-drop', rules: [], rpFilterStrict: false, forwarding: blocks, nic: receiver.facts.nic.name },
+          reason: `${receiver.name}'s VTEP answers, but it does not forward overlay traffic to its pods (${blocks[0]!.evidence.kind})`,
+          evidence: [ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`), ...blocks.map((b) => b.evidence)],
+          remedy: { ...base, kind: 'host-drop', fixes: fixesFor(receiver.facts, rxVtep.device, blocks, port), nic: receiver.facts.nic.name },
         };
       }
     }
@@ -253,6 +255,22 @@ function decide(
   const badCsum = onPort.flatMap((o) => o.arrived).find((s) => s.udpChecksumOk === false);
   if (badCsum) evidence.push(ev('bad-checksum', `a frame from ${badCsum.srcIp} arrived with a bad UDP checksum (offload?)`));
   return { verdict: 'ok', reason: txVtep && rxVtep ? 'frames and VTEP round trip work' : 'plain and VXLAN frames arrive', evidence, remedy: null };
+}
+
+/** The rule layer's one remedy per cause found on the receiving host. */
+function fixesFor(facts: HostFacts, overlay: LinkInfo, blocks: Block[], port: number): string[] {
+  return blocks.map(({ cause }) => {
+    switch (cause.kind) {
+      case 'ip-forward-off':
+        return IP_FORWARD_REMEDY;
+      case 'forward-drop':
+        return forwardDropRemedy(cause.step, podNetworkText(facts, overlay));
+      case 'input-drop':
+        return inputDropRemedy(cause.step, port);
+      case 'rp-filter-strict':
+        return rpFilterRemedy(facts, cause.device);
+    }
+  });
 }
 
 function kernelPathEvidence(kernel: ProbeOutcome, sender: Side, receiver: Side): EvidenceItem {

@@ -1,9 +1,8 @@
 // The overlay's VXLAN device and its UDP port: attributes flannel sets
 // (MTU = underlay - 50, nolearning, local = the --iface address) and who
 // else holds the port (another program, a second VXLAN device, a leftover).
+import { VXLAN_OVERHEAD } from '../overlay/vtep.js';
 import type { Check, Finding, InspectContext } from './types.js';
-
-const VXLAN_OVERHEAD = 50; // outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
 
 function localIps(ctx: InspectContext): Set<string> {
   return new Set(ctx.facts.addresses.filter((a) => a.family === 4).map((a) => a.address));

@@ -5,7 +5,9 @@ import type { PairReport } from '../diagnose/types.js';
 import { buildLab, type Lab } from './lab.js';
 import { listOurNetns } from './netns.js';
 import { compareTruth, kernelTruth } from './truth.js';
-import type { Direction, DirectionExpectation, DirectionTruth, ExpectedVerdict, KernelTruth, Verdict } from './types.js';
+import type { Direction } from '../diagnose/plan-types.js';
+import type { Verdict } from '../diagnose/types.js';
+import type { DirectionExpectation, DirectionTruth, ExpectedVerdict, KernelTruth } from './types.js';
 
 export interface ProbeVerdict {
   port: number;

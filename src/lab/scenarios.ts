@@ -2,7 +2,8 @@
 // what the kernel's own datapath must show (checked by the lab tests) and the
 // verdicts the prober should give (DESIGN.md §5; forward = a->b, a runs `pair`).
 import { UsageError } from '../errors.js';
-import type { DirectionExpectation, ExpectedFinding, ExpectedVerdict, Scenario, Verdict } from './types.js';
+import type { Verdict } from '../diagnose/types.js';
+import type { DirectionExpectation, ExpectedFinding, ExpectedVerdict, Scenario } from './types.js';
 
 export const PROBED_PORTS = [8472, 8475] as const;
 

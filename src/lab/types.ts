@@ -2,13 +2,10 @@
 // expectations a scenario makes about the kernel's own datapath and about the
 // prober's verdicts (DESIGN.md §5, §7).
 import type { Netns } from './netns.js';
-import type { Direction } from '../pair/plan-types.js';
+import type { Direction } from '../diagnose/plan-types.js';
 import type { Verdict } from '../diagnose/types.js';
 
 export type TopologyKind = 'routed' | 'l2' | 'mesh';
-// One vocabulary for the lab's expectations and the prober's verdicts.
-export type { Direction } from '../pair/plan-types.js';
-export type { Verdict } from '../diagnose/types.js';
 
 /** Flow direction between nodes a and b ('a->b' is "forward": a runs `pair`). */
 export type Flow = 'a->b' | 'b->a' | 'both';
