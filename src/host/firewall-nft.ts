@@ -113,7 +113,14 @@ function matchOf(body: Obj, named: Named, text: string): FwMatch[] {
   const op = body.op;
   if (op !== '==' && op !== '!=' && op !== 'in') return unknown;
   const field = fieldOf(body.left);
-  if (!field) return unknown;
+  if (!field) {
+    // A header field we do not evaluate still names its protocol: an ICMPv6
+    // type never matches IPv4, a TCP flag never matches UDP.
+    const proto = isObj(body.left) && isObj(body.left.payload) ? body.left.payload.protocol : null;
+    if (proto === 'ip6' || proto === 'icmpv6') return [{ field: 'nfproto', neg: false, values: ['ipv6'] }, ...unknown];
+    if (typeof proto === 'string' && ['tcp', 'udp', 'icmp', 'sctp', 'udplite', 'dccp'].includes(proto)) return [{ field: 'proto', neg: false, values: [proto] }, ...unknown];
+    return unknown;
+  }
   const neg = op === '!=';
   if (field === 'mark') {
     const and = isObj(body.left) && Array.isArray(body.left['&']) ? body.left['&'] : null;

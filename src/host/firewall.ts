@@ -17,7 +17,7 @@ export { parseIptablesChains } from './firewall-iptables.js';
 export const MAX_FIREWALL_RULES = 6000;
 const MAX_TEXT = 500;
 
-interface ToolResult {
+export interface ToolResult {
   missing: boolean;
   ok: boolean;
   stdout: string;
@@ -89,12 +89,22 @@ export function relevantChains(chains: FwChain[], maxRules = MAX_FIREWALL_RULES)
   return { chains: out, gaps };
 }
 
-export async function readFirewall(): Promise<FirewallFacts> {
+export interface ToolOutputs {
+  /** `nft -j list ruleset`; null when nft is not installed. */
+  nft: ToolResult | null;
+  /** `iptables-nft-save -c` (asked only when nft shows iptables-nft tables with xt matches). */
+  iptablesNft: () => Promise<ToolResult>;
+  /** `iptables-legacy-save -c`; null when not installed. */
+  legacy: ToolResult | null;
+}
+
+/** The facts from the tools' outputs (pure but for asking iptables-nft-save when needed). */
+export async function firewallFromOutputs(out: ToolOutputs): Promise<FirewallFacts> {
   const chains: FwChain[] = [];
   const sources: string[] = [];
   const gaps: string[] = [];
-  const [nft, legacy] = await Promise.all([runTool('nft', ['-j', 'list', 'ruleset']), runTool('iptables-legacy-save', ['-c'])]);
-  if (nft.ok) {
+  const { nft, legacy } = out;
+  if (nft?.ok) {
     const xtTables = new Set<string>();
     try {
       chains.push(...parseNftChains(nft.stdout || '{"nftables":[]}', xtTables));
@@ -105,37 +115,43 @@ export async function readFirewall(): Promise<FirewallFacts> {
     // Tables iptables-nft made with matches nft cannot show: read them as iptables sees them.
     const owned = [...xtTables].filter((t) => t.startsWith('ip ') && IPTABLES_TABLES.has(t.slice(3)));
     if (owned.length > 0) {
-      let save = await runTool('iptables-nft-save', ['-c']);
-      if (save.missing) save = await runTool('iptables-save', ['-c']);
+      const save = await out.iptablesNft();
       if (save.ok) {
         const ipt = parseIptablesChains(save.stdout, 'iptables-nft').filter((c) => owned.includes(`ip ${c.table}`));
         const replaced = new Set(ipt.map((c) => `ip ${c.table}`));
         chains.splice(0, chains.length, ...chains.filter((c) => !replaced.has(`${c.family} ${c.table}`)), ...ipt);
         sources.push('iptables-nft-save -c');
       } else {
-        gaps.push(`tables ${owned.join(', ')} hold iptables matches nft cannot show, and iptables-save failed: ${save.stderr.trim() || 'not installed'}`);
+        gaps.push(`tables ${owned.join(', ')} hold iptables matches nft cannot show, and iptables-nft-save failed: ${save.stderr.trim() || 'not installed'}`);
       }
     }
-  } else if (!nft.missing) {
+  } else if (nft) {
     gaps.push(`\`nft -j list ruleset\` failed: ${nft.stderr.trim()}`);
   }
-  if (legacy.ok && legacy.stdout.trim() !== '') {
+  if (legacy?.ok && legacy.stdout.trim() !== '') {
     chains.push(...parseIptablesChains(legacy.stdout, 'iptables-legacy'));
     sources.push('iptables-legacy-save -c');
-  } else if (!legacy.ok && !legacy.missing) {
+  } else if (legacy && !legacy.ok) {
     gaps.push(`\`iptables-legacy-save -c\` failed: ${legacy.stderr.trim()}`);
   }
-  if (nft.missing && legacy.missing) {
-    return {
-      chains: [],
-      sources: [],
-      gaps: [],
-      unavailable: 'neither `nft` nor `iptables-legacy-save` found: install them with `apt-get install nftables iptables`',
-    };
+  if (!nft && !legacy) {
+    return { chains: [], sources: [], gaps: [], unavailable: 'neither `nft` nor `iptables-legacy-save` found: install them with `apt-get install nftables iptables`' };
   }
-  if (sources.length === 0) return { chains: [], sources, gaps: [], unavailable: gaps.join('; ') || 'no firewall tool could be read' };
+  if (sources.length === 0 && !legacy?.ok) return { chains: [], sources, gaps: [], unavailable: gaps.join('; ') || 'no firewall tool could be read' };
   const kept = relevantChains(chains);
   return { chains: kept.chains, sources, gaps: [...gaps, ...kept.gaps], unavailable: null };
+}
+
+export async function readFirewall(): Promise<FirewallFacts> {
+  const [nft, legacy] = await Promise.all([runTool('nft', ['-j', 'list', 'ruleset']), runTool('iptables-legacy-save', ['-c'])]);
+  return firewallFromOutputs({
+    nft: nft.missing ? null : nft,
+    legacy: legacy.missing ? null : legacy,
+    iptablesNft: async () => {
+      const save = await runTool('iptables-nft-save', ['-c']);
+      return save.missing ? runTool('iptables-save', ['-c']) : save;
+    },
+  });
 }
 
 /** The firewall facts cut to about `maxBytes` of JSON (what the control channel carries to the peer). */
@@ -143,7 +159,7 @@ export function trimFirewall(fw: FirewallFacts, maxBytes: number): FirewallFacts
   let budget = maxBytes;
   const gaps = [...fw.gaps];
   const chains = fw.chains.map((c) => {
-    const rules = [];
+    const rules: FwRule[] = [];
     for (const r of c.rules) {
       const size = JSON.stringify(r).length;
       if (size > budget) break;

@@ -8,10 +8,16 @@
 import type { FirewallFacts, FwChain, FwMatch, FwRule } from '../host/types.js';
 import { type Cidr, cidrContainsIp, cidrsOverlap, parseCidr } from './ipv4.js';
 
+/**
+ * The packet a question is about. Addresses and interfaces left null are
+ * unknown: a rule matching on them cannot be evaluated. Protocol and ports
+ * left null mean "traffic in general": some protocol and port no rule singles
+ * out, so a rule for tcp/80 does not decide it (docs/architecture.md).
+ */
 export interface PacketQuestion {
   /** 'input': to this host (prerouting, input); 'forward': through it (prerouting, forward). */
   path: 'input' | 'forward';
-  /** L4 protocol, null = any protocol. */
+  /** L4 protocol, null = traffic in general. */
   proto: string | null;
   /** Address ranges the packet's addresses lie in; null = any. */
   saddr: Cidr | null;
@@ -76,8 +82,7 @@ function cidrTri(values: string[], pkt: Cidr | null): Tri {
 }
 
 function portTri(values: string[], port: number | null, proto: string | null): Tri {
-  if (proto !== null && PORTLESS.has(proto)) return 'no';
-  if (port === null) return 'maybe';
+  if ((proto !== null && PORTLESS.has(proto)) || port === null) return 'no';
   for (const v of values) {
     const [lo, hi = lo] = v.split('-').map(Number);
     if (lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi)) return 'maybe';
@@ -90,7 +95,7 @@ function fieldTri(m: FwMatch, p: PacketQuestion): Tri {
   switch (m.field) {
     case 'proto':
       if (m.values.includes('all')) return 'yes';
-      if (p.proto === null) return 'maybe';
+      if (p.proto === null) return 'no';
       return m.values.includes(p.proto) ? 'yes' : 'no';
     case 'dport':
       return portTri(m.values, p.dport, p.proto);
