@@ -19,7 +19,9 @@ export const IP_FORWARD_REMEDY =
 
 export function rpFilterRemedy(facts: HostFacts, device: string): string {
   const all = facts.sysctls.rpFilter.all ?? 0;
-  return `sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${device}.rp_filter=2 (loose${all === 1 ? '; all=1 overrides the device' : ''}); persist it in /etc/sysctl.d/`;
+  // The kernel applies max(all, device): both must be loose when all is strict.
+  const set = all === 1 ? `net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${device}.rp_filter=2` : `net.ipv4.conf.${device}.rp_filter=2`;
+  return `sysctl -w ${set} (loose); persist it in /etc/sysctl.d/`;
 }
 
 function localAddrs(facts: HostFacts): number[] {
@@ -49,7 +51,11 @@ export function podNetworksSeen(facts: HostFacts, overlay: LinkInfo): { peers: C
     .map((r) => parseCidr(r.dst))
     .filter((c): c is Cidr => c !== null);
   const bridge = facts.addresses.find((a) => a.ifname === 'cni0' && a.family === 4);
-  return { peers: coveringCidr(peerNets), own: bridge ? parseCidr(`${bridge.address}/${bridge.prefixLen}`) : null };
+  if (bridge) return { peers: coveringCidr(peerNets), own: parseCidr(`${bridge.address}/${bridge.prefixLen}`) };
+  // No pod bridge: the VTEP's address in a subnet as long as the peers' (flannel: x.y.z.0 in x.y.z.0/24).
+  const vtep = facts.addresses.find((a) => a.ifindex === overlay.ifindex && a.family === 4);
+  const len = peerNets[0]?.len;
+  return { peers: coveringCidr(peerNets), own: vtep && len !== undefined ? parseCidr(`${vtep.address}/${len}`) : null };
 }
 
 /** Would a pod packet arriving from a peer's pod network over `overlay` be forwarded to this host's pods? */

@@ -8,7 +8,8 @@
 // docs/architecture.md, "The rule layer".
 import type { AddrInfo, FdbInfo, HostFacts, LinkInfo, NeighInfo, RouteInfo } from '../host/types.js';
 
-export type TableFaultKind = 'route-missing' | 'route-wrong' | 'neigh-missing' | 'neigh-mac' | 'fdb-missing' | 'fdb-dst';
+export const TABLE_FAULT_KINDS = ['route-missing', 'route-wrong', 'neigh-missing', 'neigh-mac', 'fdb-missing', 'fdb-dst'] as const;
+export type TableFaultKind = (typeof TABLE_FAULT_KINDS)[number];
 
 export interface PeerVtep {
   /** The peer's display name. */
