@@ -36,8 +36,12 @@ function countLine(outs: ProbeOutcome[]): string {
 }
 
 export function classify(record: RunRecord): PortResult[] {
-  const local: Side = { name: record.local.hostname, facts: record.local, ip: record.localIp };
-  const peer: Side = { name: record.peer.hostname, facts: record.peer, ip: record.peerIp };
+  // Cloned VMs and labs often share a hostname: then every message says `name (ip)`,
+  // so a report never reads "vm -> vm".
+  const same = record.local.hostname === record.peer.hostname;
+  const label = (name: string, ip: string) => (same ? `${name} (${ip})` : name);
+  const local: Side = { name: label(record.local.hostname, record.localIp), facts: record.local, ip: record.localIp };
+  const peer: Side = { name: label(record.peer.hostname, record.peerIp), facts: record.peer, ip: record.peerIp };
   const decided: { result: PortResult; remedy: RemedyContext | null }[] = [];
   for (const direction of ['forward', 'reverse'] as const) {
     const [sender, receiver] = direction === 'forward' ? [local, peer] : [peer, local];

@@ -1,6 +1,7 @@
 // Shared shapes of the fault lab: topologies, faults, scenarios and the
 // expectations a scenario makes about the kernel's own datapath and about the
 // prober's verdicts (DESIGN.md §5, §7).
+import type { HostLayout } from './host-layouts.js';
 import type { Netns } from './netns.js';
 import type { Direction } from '../diagnose/plan-types.js';
 import type { Verdict } from '../diagnose/types.js';
@@ -38,7 +39,9 @@ export type FaultSpec =
   /** Every UDP datagram between the nodes is dropped in the path. */
   | { kind: 'all-udp-dropped' }
   /** udp/8472 and udp/8475 dropped in the path; other UDP passes. */
-  | { kind: 'both-ports-closed'; ports?: number[] };
+  | { kind: 'both-ports-closed'; ports?: number[] }
+  /** A real host's firewall layout (src/lab/host-layouts.ts) on `node` or on every node; most are healthy. */
+  | { kind: 'host-layout'; node: string | 'all'; layout: HostLayout };
 
 export type FaultKind = FaultSpec['kind'];
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/diagnose/classify.js';
 import { parseIptablesChains } from '../../src/host/firewall.js';
+import { toReport } from '../../src/pair/initiator.js';
+import { renderTable } from '../../src/report/table.js';
 import type { PortResult } from '../../src/diagnose/types.js';
 import { A, B, nodeFacts, simulate } from '../helpers/run-fixture.js';
 
@@ -212,5 +214,24 @@ describe('classify: evidence wording', () => {
     expect(r.verdict).toBe('vtep-mapping');
     expect(r.reason).toContain("to 10.0.2.15 (node-a's own address on eth1: it sends node-b's overlay traffic to itself)");
     expect(r.evidence.find((e) => e.kind === 'kernel-not-sent')!.message).toContain('out of eth0');
+  });
+});
+
+describe('classify: nodes with the same hostname', () => {
+  it('names each side `name (ip)`, so no report reads "vm -> vm"', () => {
+    const rx = nodeFacts(B, A);
+    rx.sysctls.ipForward = false;
+    const tx = nodeFacts(A, B);
+    tx.hostname = 'vm';
+    rx.hostname = 'vm';
+    const record = simulate(tx, rx);
+    const report = toReport(record.peerIp, record, Date.now());
+    const r = report.results.find((x) => x.port === 8472 && x.direction === 'forward')!;
+    expect(r.from).toBe(`vm (${record.localIp})`);
+    expect(r.to).toBe(`vm (${record.peerIp})`);
+    expect(r.remedy).toMatch(new RegExp(`^on vm \\(${record.peerIp.replace(/\./g, '\\.')}\\): `));
+    const text = renderTable(report, { color: false });
+    expect(text).not.toMatch(/vm -> vm/);
+    expect(text).toContain(`forward vm (${record.localIp}) -> vm (${record.peerIp})`);
   });
 });
