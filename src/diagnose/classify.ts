@@ -12,6 +12,7 @@ import { arrived, icmpName, ofKind, outcomesFor, rejections, sent, type ProbeOut
 import { remedyFor, type RemedyContext } from './remedy.js';
 import type { EvidenceItem, PortResult, RunRecord, Verdict } from './types.js';
 import { compareVtepTables } from './vtep-tables.js';
+import { describeHolder } from '../overlay/port-holders.js';
 import { vtepOnPort } from '../overlay/vtep.js';
 
 interface Side {
@@ -161,8 +162,8 @@ function decide(
   const foreignDevices = devices.filter((h) => overlayVni !== null && (isExternal(h) || h.vni !== overlayVni));
   if (strangers.length > 0 || foreignDevices.length > 0 || devices.length > 1) {
     const names = [
-      ...strangers.map((h) => (h.kind === 'process' ? `${h.command} (pid ${h.pid})` : `a socket without a process (inode ${'inode' in h ? h.inode : '?'})`)),
-      ...(devices.length > 1 ? devices : foreignDevices).map((h) => `VXLAN device ${h.device} (VNI ${h.vni})`),
+      ...strangers.map(describeHolder),
+      ...(devices.length > 1 ? devices : foreignDevices).map(describeHolder),
     ];
     return {
       verdict: 'port-conflict',

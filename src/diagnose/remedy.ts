@@ -1,6 +1,7 @@
 // The concrete change for each non-ok verdict: what to edit, where, with the
 // real values (ports, addresses, devices) filled in.
 import type { PortHolder } from '../host/types.js';
+import { flannelPortChange, portHolderRemedy } from '../overlay/port-holders.js';
 import { overlayMtuFor } from '../overlay/vtep.js';
 import type { MappingProblem } from './vtep-tables.js';
 
@@ -26,10 +27,6 @@ export type RemedyContext = Base &
     | { kind: 'host-drop'; fixes: string[]; nic: string }
   );
 
-/** flannel's own knob for the VXLAN port (kube-flannel-cfg ConfigMap). */
-export function flannelPortChange(port: number): string {
-  return `set kube-flannel-cfg net-conf.json "Backend": {"Type": "vxlan", "Port": ${port}} and restart the flannel pods`;
-}
 
 function movePort(ctx: Base): string {
   const alt = (ctx.portsOk ?? []).find((p) => p !== ctx.port);
@@ -50,11 +47,7 @@ export function remedyFor(ctx: RemedyContext): string {
     case 'hijacked':
       return `something on the path consumes VXLAN on udp/${ctx.port} (a hypervisor overlay such as Sangfor aCloud or VMware NSX uses it): ${movePort(ctx)}; or have the platform exempt the node network`;
     case 'port-conflict': {
-      const parts = ctx.holders.map((h) => {
-        if (h.kind === 'process') return `stop ${h.command} (pid ${h.pid}) or move it off udp/${ctx.port}`;
-        if (h.kind === 'vxlan') return `if ${h.device} (VNI ${h.vni}) is not the overlay's device, delete it: ip link del ${h.device}`;
-        return `find the owner of socket inode ${h.inode} (ss -ulpne 'sport = :${ctx.port}')`;
-      });
+      const parts = ctx.holders.map((h) => portHolderRemedy(h, ctx.port));
       return `on ${ctx.receiver}: ${parts.join('; ')}; then restart flannel there (or ${flannelPortChange(8475)})`;
     }
     case 'mtu': {

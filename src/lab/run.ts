@@ -1,5 +1,5 @@
-// `lab run`: the kernel's own truth for a scenario, then (once pairing is
-// plugged in) the prober's verdicts, each compared with the scenario's
+// `lab run`: the kernel's own truth for a scenario, then the prober's
+// verdicts (`pair` run in the lab), each compared with the scenario's
 // expectations.
 import type { PairReport } from '../diagnose/types.js';
 import { buildLab, type Lab } from './lab.js';

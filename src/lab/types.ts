@@ -1,6 +1,6 @@
 // Shared shapes of the fault lab: topologies, faults, scenarios and the
 // expectations a scenario makes about the kernel's own datapath and about the
-// prober's verdicts (DESIGN.md §5, §7).
+// prober's verdicts (docs/architecture.md, "Verdicts" and "The lab").
 import type { HostLayout } from './host-layouts.js';
 import type { Netns } from './netns.js';
 import type { Direction } from '../diagnose/plan-types.js';

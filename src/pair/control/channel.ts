@@ -1,4 +1,4 @@
-// The vxprobe control channel (DESIGN.md §6): wire format and the
+// The vxprobe control channel (docs/architecture.md, "The control channel"): wire format and the
 // authenticated message envelope.
 //
 // Transport: TCP (default port 7473), one JSON object per line, UTF-8, '\n'
