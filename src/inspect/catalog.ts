@@ -8,7 +8,7 @@ export interface FindingKind {
   trigger: string;
 }
 
-export const FINDING_CATALOG: Record<string, FindingKind> = {
+export const FINDING_CATALOG = {
   // The overlay's VXLAN device (flannel.<VNI>, vxlan.calico)
   'vxlan-device-missing': { severity: 'error', trigger: 'no VXLAN device named flannel.<VNI> or vxlan.calico (nor one with the cluster VNI)' },
   'vxlan-device-down': { severity: 'error', trigger: 'the overlay device is not up' },
@@ -61,4 +61,7 @@ export const FINDING_CATALOG: Record<string, FindingKind> = {
   'public-ip-unreachable': { severity: 'error|warning', trigger: 'public-ip in 10.0.2.15, loopback, link-local, 0/8, multicast (error) or 10.0.2.0/24, 172.17/16, 100.64/10 (warning)' },
   'vtep-mac-duplicate': { severity: 'error', trigger: 'two or more nodes share one VtepMAC' },
   'vni-mismatch': { severity: 'error', trigger: "a node's backend-data VNI differs from the cluster's" },
-};
+} as const satisfies Record<string, FindingKind>;
+
+/** Every id a finding can carry: the checks cannot emit one the catalog lacks. */
+export type FindingId = keyof typeof FINDING_CATALOG;

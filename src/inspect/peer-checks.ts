@@ -5,6 +5,7 @@
 import type { ClusterNode } from '../cluster/types.js';
 import { formatIpv4, parseCidr } from '../overlay/ipv4.js';
 import { checkPeerTables, indexTables, type TableIndex } from '../overlay/vtep-tables.js';
+import type { FindingId } from './catalog.js';
 import type { Check, Finding, InspectContext } from './types.js';
 
 /** flannel's VTEP address for a lease: the subnet's network address (10.244.1.0). */
@@ -61,7 +62,7 @@ function staleEntries(ctx: InspectContext, t: TableIndex): Finding[] {
   const vteps = new Set(cluster.filter((n) => n.name !== ctx.self).flatMap((n) => n.podCIDRs.map(vtepIpOf)).filter((v): v is string => v !== null));
   const cidrs = new Set(cluster.flatMap((n) => n.podCIDRs));
   const out: Finding[] = [];
-  const report = (id: string, what: string, items: string[], fixes: string[]) => {
+  const report = (id: FindingId, what: string, items: string[], fixes: string[]) => {
     if (items.length === 0) return;
     out.push({
       id,

@@ -163,6 +163,14 @@ describe('classify: the receiving host', () => {
     expect(r.remedy).toContain(`iptables-legacy -t filter -D FORWARD -j REJECT --reject-with icmp-host-prohibited, or accept the pod network before it`);
   });
 
+  it('a forward rule it cannot evaluate is named in the evidence, not blamed', () => {
+    const rx = nodeFacts(B, A);
+    rx.firewall.chains = parseIptablesChains(['*filter', ':FORWARD DROP [0:0]', '-A FORWARD -m set --match-set PODS src -j ACCEPT', 'COMMIT'].join('\n'), 'iptables-nft');
+    const r = find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward');
+    expect(r.verdict).toBe('ok');
+    expect(r.evidence.find((e) => e.kind === 'firewall-undecided')?.message).toContain('--match-set PODS src');
+  });
+
   it("Docker's FORWARD policy DROP without flannel's ACCEPTs is host-drop naming the policy", () => {
     const rx = nodeFacts(B, A);
     rx.firewall.chains = parseIptablesChains(['*filter', ':FORWARD DROP [0:0]', ':DOCKER-USER - [0:0]', '-A FORWARD -j DOCKER-USER', '-A DOCKER-USER -j RETURN', 'COMMIT'].join('\n'), 'iptables-nft');
