@@ -6,6 +6,7 @@
 // nft ones). The rule layer walks them (src/overlay/firewall-eval.ts;
 // docs/architecture.md, "Firewall semantics").
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseIptablesChains } from './firewall-iptables.js';
 import { parseNftChains } from './firewall-nft.js';
 import type { FirewallFacts, FwChain, FwRule } from './types.js';
@@ -137,13 +138,34 @@ export async function firewallFromOutputs(out: ToolOutputs): Promise<FirewallFac
   if (!nft && !legacy) {
     return { chains: [], sources: [], gaps: [], unavailable: 'neither `nft` nor `iptables-legacy-save` found: install them with `apt-get install nftables iptables`' };
   }
+  if (!nft && sources.length === 0) {
+    return { chains: [], sources, gaps: [], unavailable: [...gaps, '`nft` not found (install it with `apt-get install nftables`); legacy iptables holds no tables'].join('; ') };
+  }
   if (sources.length === 0 && !legacy?.ok) return { chains: [], sources, gaps: [], unavailable: gaps.join('; ') || 'no firewall tool could be read' };
   const kept = relevantChains(chains);
   return { chains: kept.chains, sources, gaps: [...gaps, ...kept.gaps], unavailable: null };
 }
 
+/**
+ * Whether legacy iptables holds tables in this namespace: the kernel lists
+ * them in /proc/net/ip_tables_names (what iptables-legacy-save reads), so an
+ * empty file spares a process; an unreadable one means "ask the tool".
+ */
+function legacyTablesPresent(): boolean {
+  try {
+    return readFileSync('/proc/net/ip_tables_names', 'utf8').trim() !== '';
+  } catch {
+    return true;
+  }
+}
+
+const NO_LEGACY_TABLES: ToolResult = { missing: false, ok: true, stdout: '', stderr: '' };
+
 export async function readFirewall(): Promise<FirewallFacts> {
-  const [nft, legacy] = await Promise.all([runTool('nft', ['-j', 'list', 'ruleset']), runTool('iptables-legacy-save', ['-c'])]);
+  const [nft, legacy] = await Promise.all([
+    runTool('nft', ['-j', 'list', 'ruleset']),
+    legacyTablesPresent() ? runTool('iptables-legacy-save', ['-c']) : Promise.resolve(NO_LEGACY_TABLES),
+  ]);
   return firewallFromOutputs({
     nft: nft.missing ? null : nft,
     legacy: legacy.missing ? null : legacy,
