@@ -33,7 +33,7 @@ export const FINDING_CATALOG = {
   'input-rule-blocks-vxlan': { severity: 'error', trigger: 'walking the input chains in order, a DROP/REJECT rule ends VXLAN from a peer to udp/<overlay port>' },
   'input-policy-drop': { severity: 'error', trigger: 'walking the input chains in order, VXLAN from a peer to udp/<overlay port> falls through to a policy DROP' },
   'firewall-undecided': { severity: 'info', trigger: 'the verdict depends on matches vxprobe cannot evaluate (sets it cannot read, marks, modules): named, not blamed' },
-  'firewall-unreadable': { severity: 'info', trigger: 'neither nft nor iptables could be read' },
+  'firewall-unreadable': { severity: 'info', trigger: 'neither nft nor iptables could be read, or part of the ruleset was not (a tool failed, chains cut)' },
   'offload-vmxnet3': { severity: 'warning', trigger: 'tx checksum offload on the device over a vmxnet3 NIC' },
   'offload-tx-csum-nat': { severity: 'warning', trigger: 'tx checksum offload on the device while this node is reached through NAT (flannel#1279)' },
   // This node's own registration

@@ -39,6 +39,9 @@ export const checkFirewall: Check = (ctx) => {
   const overlay = ctx.overlay;
   if (!overlay?.vxlan) return [];
   const out: Finding[] = [];
+  if (fw.gaps.length > 0) {
+    out.push({ id: 'firewall-unreadable', severity: 'info', node: ctx.selfLabel, message: `part of the firewall was not read: ${fw.gaps.slice(0, 3).join('; ')}`, evidence: { gaps: fw.gaps.slice(0, 10) }, remedy: 'run inspect as root with nft and iptables installed to include it' });
+  }
   const dev = overlay.name;
 
   const fwd = podForwardAnswer(ctx.facts, overlay);
