@@ -1,7 +1,7 @@
 // The concrete change for each non-ok verdict: what to edit, where, with the
 // real values (ports, addresses, devices) filled in.
 import type { PortHolder } from '../host/types.js';
-import { flannelPortChange, portHolderRemedy } from '../overlay/port-holders.js';
+import { flannelPortChange, portHolderRemedy, publicIpRemedy } from '../overlay/port-holders.js';
 import { overlayMtuFor } from '../overlay/vtep.js';
 import type { MappingProblem } from './vtep-tables.js';
 
@@ -11,6 +11,8 @@ interface Base {
   receiver: string;
   senderIp: string;
   receiverIp: string;
+  /** The receiver's own node name when `receiver` is a display label ("vm (10.0.0.2)"). */
+  receiverNode?: string;
   /** Probed ports that are ok in both directions (filled in after classifying). */
   portsOk?: number[];
 }
@@ -57,7 +59,7 @@ export function remedyFor(ctx: RemedyContext): string {
     case 'vtep-mapping': {
       const fixes = ctx.problems.filter((p) => p.fix).map((p) => `${p.fix}`);
       const cause = ctx.problems.some((p) => p.kind === 'fdb-dst' || p.kind === 'fdb-missing')
-        ? `${ctx.receiver}'s flannel.alpha.coreos.com/public-ip must be ${ctx.receiverIp}: start flannel there with --iface=<NIC holding ${ctx.receiverIp}> (or --public-ip=${ctx.receiverIp}), or fix the annotation with kubectl annotate node ${ctx.receiver} flannel.alpha.coreos.com/public-ip=${ctx.receiverIp} --overwrite`
+        ? `${ctx.receiver}'s flannel public-ip must be ${ctx.receiverIp}: ${publicIpRemedy(ctx.receiverNode ?? ctx.receiver, ctx.receiverIp)}`
         : ctx.problems.some((p) => p.kind === 'vni-mismatch')
           ? 'use one VNI on every node (net-conf.json "Backend": {"VNI": N})'
           : `check ${ctx.receiver}'s flannel.alpha.coreos.com/backend-data VtepMAC and restart flannel on ${ctx.sender} so it reprograms its neighbor/FDB entries`;

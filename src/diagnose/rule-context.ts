@@ -28,7 +28,7 @@ export interface RuleContext {
   sender: Side;
   receiver: Side;
   /** Fields every remedy carries. */
-  base: { port: number; sender: string; receiver: string; senderIp: string; receiverIp: string };
+  base: { port: number; sender: string; receiver: string; receiverNode: string; senderIp: string; receiverIp: string };
   /** Every probe of this direction that was sent, any port. */
   sentAll: ProbeOutcome[];
   /** Probes to this port (baseline excluded). */
@@ -66,7 +66,7 @@ export function ruleContext(record: RunRecord, direction: Direction, port: numbe
     port,
     sender,
     receiver,
-    base: { port, sender: sender.name, receiver: receiver.name, senderIp: sender.ip, receiverIp: receiver.ip },
+    base: { port, sender: sender.name, receiver: receiver.name, receiverNode: receiver.facts.hostname, senderIp: sender.ip, receiverIp: receiver.ip },
     sentAll,
     onPort,
     plain: ofKind(onPort, port, 'plain'),

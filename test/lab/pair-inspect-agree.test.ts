@@ -24,6 +24,9 @@ interface Finding {
 /** scenario -> [pair's verdict on 8472 forward, the node inspect runs on, the finding id]. */
 const TABLE_FAULTS: Array<[string, Verdict, 'a' | 'b', string]> = [
   ['fdb-vagrant', 'vtep-mapping', 'a', 'peer-fdb-dst'],
+  // The FDB follows a wrong annotation: pair sees the FDB entry, inspect the annotation; one remedy.
+  ['wrong-public-ip', 'vtep-mapping', 'a', 'public-ip-unreachable'],
+  ['dup-public-ip', 'vtep-mapping', 'a', 'public-ip-duplicate'],
   ['stale-vtep-mac', 'vtep-mapping', 'a', 'peer-neigh-mac'],
   ['host-firewall-8472', 'host-drop', 'b', 'input-rule-blocks-vxlan'],
   ['ip-forward-off', 'host-drop', 'b', 'ip-forward-off'],
@@ -64,7 +67,7 @@ describeRoot('pair and inspect agree on every table fault', () => {
       expect(listOurNetns(lab.tag)).toEqual([]);
       const pairResult = result(report, 8472, 'forward');
       expect(pairResult.verdict).toBe(verdict);
-      const finding = findings.find((f) => f.id === id && f.severity === 'error');
+      const finding = findings.find((f) => f.id === id && f.severity === 'error' && f.node === 'b');
       expect(finding, `${scenario}: ${JSON.stringify(findings.map((f) => f.id))}`).toBeDefined();
       expect(finding!.node).toBe('b');
       // The rule layer's remedy appears verbatim in pair's remedy.
