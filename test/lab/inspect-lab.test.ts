@@ -74,7 +74,10 @@ afterAll(() => {
 
 describeRoot('inspect in lab namespaces', () => {
   for (const [scenario, expectations] of CASES) {
-    it(`${scenario}: ${Object.entries(expectations).map(([n, e]) => `${n} ${e === 'clean' ? 'clean' : e.map((x) => x[0]).join('+')}`).join(', ')}`, () => {
+    it(`${scenario}: ${Object.entries(expectations).map(([n, e]) => `${n} ${e === 'clean' ? 'clean' : e.map((x) => x[0]).join('+')}`).join(', ')}`, async () => {
+      // Each case is synchronous work; yield first so the worker answers the
+      // runner's messages between cases (a loaded machine otherwise times them out).
+      await new Promise((resolve) => setImmediate(resolve));
       const lab = buildLab(scenario);
       try {
         const file = join(dir, `${scenario}.json`);
