@@ -1,6 +1,6 @@
 // The commander program: parse, call, print, exit. Each command lives in
 // src/commands/ and registers itself; this file only wires them and maps
-// errors to one line and an exit code (DESIGN.md §8).
+// errors to one line and an exit code (docs/architecture.md, "Errors and exit codes").
 import { Command, CommanderError } from 'commander';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
 

@@ -1,4 +1,4 @@
-// Error kinds that map to the CLI's exit codes (DESIGN.md §8):
+// Error kinds that map to the CLI's exit codes (docs/architecture.md, "Errors and exit codes"):
 // 2 bad usage or input, 3 could not run (permissions, missing tools, peer unreachable).
 
 export class UsageError extends Error {

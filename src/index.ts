@@ -31,8 +31,6 @@ export type {
   DirectionExpectation,
   ExpectedVerdict,
   ExpectedFinding,
-  Verdict,
-  Direction,
   TopologyKind,
 } from './lab/types.js';
 export { buildFrame, parseFrame, parseFrameNative, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
@@ -61,6 +59,13 @@ export { listen } from './pair/responder.js';
 export type { ListenOptions, Listener } from './pair/responder.js';
 export { loadSecret } from './pair/secret.js';
 export { classify } from './diagnose/classify.js';
-export type { PairReport, PortResult, Verdict as PairVerdict, EvidenceItem, RunRecord } from './diagnose/types.js';
+export type { PairReport, PortResult, Verdict, EvidenceItem, RunRecord } from './diagnose/types.js';
+export type { Direction, ProbeKind, ProbePlan, ProbeSpec } from './diagnose/plan-types.js';
+// The rule layer shared by pair and inspect (docs/architecture.md).
+export { evaluateFirewall, describeStep, type PacketQuestion, type FirewallAnswer, type FwStep } from './overlay/firewall-eval.js';
+export { vxlanInputAnswer, podForwardAnswer, effectiveRpFilter } from './overlay/host-path.js';
+export { vtepOnPort, vxlanDevicesOnPort, FLAVOURS, type OverlayFlavour } from './overlay/vtep.js';
+export { checkPeerTables, indexTables, type PeerVtep, type TableFault } from './overlay/vtep-tables.js';
+export { parseNftChains, parseIptablesChains } from './host/firewall.js';
 export { renderTable } from './report/table.js';
 export { FINDING_CATALOG, type FindingKind } from './inspect/catalog.js';

@@ -1,7 +1,7 @@
 // Field-level validation shared by the node-document and etcd-lease parsers:
 // every failure is a UsageError naming the exact field path, never a crash.
 import { UsageError } from '../errors.js';
-import { isIpv4, normaliseCidr } from '../inspect/ipv4.js';
+import { isIpv4, normaliseCidr } from '../overlay/ipv4.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };

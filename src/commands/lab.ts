@@ -1,4 +1,4 @@
-// `vxprobe lab`: list, up, down and run the fault-lab scenarios (issue 3).
+// `vxprobe lab`: list, up, down and run the fault-lab scenarios (docs/architecture.md, "The lab").
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { Shell } from '../lab/exec.js';

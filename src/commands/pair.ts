@@ -87,7 +87,6 @@ function pairCommand(name: string, description: string): Command {
 
 export function registerPair(program: Command): void {
   program.addCommand(pairCommand('pair', 'probe the overlay between this node and PEER, both directions, every port'));
-  program.addCommand(pairCommand('compare', 'same as pair, for comparing ports side by side (e.g. --ports 8472,8475)'));
   program.addCommand(
     new Command('listen')
       .description('wait for `vxprobe pair` from another node and answer it')

@@ -1,72 +1,67 @@
 // What the receiving host itself does to overlay traffic after its VTEP
-// decapsulated it: forwarding to pods (ip_forward, FORWARD rules) and the
-// reverse-path filter. Read from its host facts; pure.
-import type { FirewallRule, HostFacts } from '../host/types.js';
+// decapsulated it, in pair's evidence vocabulary. The questions and their
+// answers come from the rule layer (src/overlay/host-path.ts); this file only
+// maps them to evidence items. Pure.
+import type { HostFacts, LinkInfo } from '../host/types.js';
+import { describeStep, type FirewallAnswer, type FwStep } from '../overlay/firewall-eval.js';
+import { effectiveRpFilter, podForwardAnswer, vxlanInputAnswer } from '../overlay/host-path.js';
 import type { EvidenceItem } from './types.js';
 
-function ipToInt(ip: string): number | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return null;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+export interface Block {
+  evidence: EvidenceItem;
+  /** What to change (rule layer remedy inputs). */
+  cause: { kind: 'ip-forward-off' } | { kind: 'forward-drop'; step: FwStep } | { kind: 'input-drop'; step: FwStep } | { kind: 'rp-filter-strict'; device: string };
 }
 
-function cidrContains(cidr: string, ip: string): boolean {
-  const [net, lenText] = cidr.split('/');
-  const len = lenText === undefined ? 32 : Number(lenText);
-  const a = ipToInt(net ?? '');
-  const b = ipToInt(ip);
-  if (a === null || b === null || !(len >= 0 && len <= 32)) return false;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return (a & mask) === (b & mask);
+function stepData(s: FwStep): Record<string, unknown> {
+  return { backend: s.backend, family: s.family, table: s.table, chain: s.chain, rule: s.rule?.text ?? null, policy: s.policy, packets: s.rule?.packets ?? null };
 }
 
-const ADDRESS = /\b\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?\b/g;
-const NARROWING = /\b(saddr|daddr|iifname|oifname|iif|oif|ct state|established|related|mark)\b|(^|\s)-[sdio]\s|--ctstate|--state/;
-
-/**
- * FORWARD-hook rules that drop or reject traffic to the pod network: rules
- * naming an address range that holds `podIp`, or rules that match everything
- * (the stock CentOS `-A FORWARD -j REJECT --reject-with icmp-host-prohibited`).
- */
-export function forwardRulesHitting(facts: HostFacts, podIp: string): FirewallRule[] {
-  return facts.firewall.rules.filter((r) => {
-    if (r.hook !== 'forward' || (r.verdict !== 'drop' && r.verdict !== 'reject')) return false;
-    if (r.udpDports.length > 0) return false;
-    const addrs = r.text.match(ADDRESS) ?? [];
-    if (addrs.length > 0) return addrs.some((a) => cidrContains(a, podIp));
-    return !NARROWING.test(r.text);
-  });
-}
-
-/** rp_filter in force on a device: the kernel uses max(all, device). */
-export function rpFilterOn(facts: HostFacts, device: string): number {
-  return Math.max(facts.sysctls.rpFilter.all ?? 0, facts.sysctls.rpFilter[device] ?? 0);
+/** Evidence that the firewall could not decide, naming what it could not evaluate. */
+export function undecidedEvidence(name: string, what: string, a: FirewallAnswer): EvidenceItem[] {
+  if (a.verdict !== 'unknown' && a.undecided.length === 0) return [];
+  return [{ kind: 'firewall-undecided', message: `${name}'s firewall ${what}: cannot tell; it depends on ${a.undecided.slice(0, 3).join('; ')}`, data: { undecided: a.undecided.slice(0, 10) } }];
 }
 
 /**
- * Reasons the receiving host will not hand decapsulated traffic on to its pods
- * although its VTEP answers. `podIp` is an address in its pod network (its VTEP's).
+ * Reasons the receiving host will not hand decapsulated traffic on to its
+ * pods although its VTEP answers: ip_forward off, or a FORWARD rule or policy
+ * that certainly drops pod traffic from the peer's pod network.
  */
-export function forwardingBlocks(facts: HostFacts, name: string, podIp: string): EvidenceItem[] {
-  const out: EvidenceItem[] = [];
+export function forwardingBlocks(facts: HostFacts, name: string, overlay: LinkInfo): Block[] {
+  const out: Block[] = [];
   if (!facts.sysctls.ipForward) {
-    out.push({ kind: 'ip-forward-off', message: `${name} has net.ipv4.ip_forward=0: it decapsulates overlay frames but never forwards them to pods`, data: { sysctl: 'net.ipv4.ip_forward', value: 0 } });
+    out.push({
+      evidence: { kind: 'ip-forward-off', message: `${name} has net.ipv4.ip_forward=0: it decapsulates overlay frames but never forwards them to pods`, data: { sysctl: 'net.ipv4.ip_forward', value: 0 } },
+      cause: { kind: 'ip-forward-off' },
+    });
   }
-  for (const r of forwardRulesHitting(facts, podIp)) {
-    out.push({ kind: 'forward-rule', message: `${name} ${r.backend} ${r.table}/${r.chain}: ${r.text}${r.packets !== null ? ` (${r.packets} packets)` : ''}`, data: { ...r } });
+  const a = podForwardAnswer(facts, overlay);
+  if (a.verdict === 'drop' && a.by) {
+    out.push({
+      evidence: { kind: a.by.rule ? 'forward-rule' : 'forward-policy', message: `${name} drops forwarded pod traffic: ${describeStep(a.by)}`, data: stepData(a.by) },
+      cause: { kind: 'forward-drop', step: a.by },
+    });
   }
   return out;
 }
 
-/** Rules on the receiving host's input path that drop or reject udp/port. */
-export function inputRulesFor(facts: HostFacts, port: number): FirewallRule[] {
-  return facts.firewall.rules.filter(
-    (r) =>
-      (r.verdict === 'drop' || r.verdict === 'reject') &&
-      (r.hook === 'input' || r.hook === 'prerouting') &&
-      (r.l4proto === null || r.l4proto === 'udp') &&
-      (r.udpDports.length === 0 ? !NARROWING.test(r.text) || /udp/.test(r.text) : r.udpDports.includes(port)),
-  );
+/** Why the receiving host may drop VXLAN to its VTEP: an INPUT rule or policy, strict rp_filter. */
+export function inputBlocks(facts: HostFacts, name: string, senderIp: string, localIp: string, port: number): { blocks: Block[]; evidence: EvidenceItem[] } {
+  const blocks: Block[] = [];
+  const a = vxlanInputAnswer(facts, senderIp, localIp, port);
+  if (a.verdict === 'drop' && a.by) {
+    blocks.push({
+      evidence: { kind: a.by.rule ? 'firewall-rule' : 'firewall-policy', message: `${name} drops udp/${port} from ${senderIp}: ${describeStep(a.by)}`, data: stepData(a.by) },
+      cause: { kind: 'input-drop', step: a.by },
+    });
+  }
+  const nic = facts.nic.name;
+  if (effectiveRpFilter(facts, nic) === 1) {
+    blocks.push({
+      evidence: { kind: 'rp-filter-strict', message: `${name} has strict rp_filter (1) on ${nic}: packets from ${senderIp} are dropped if its route back to them leaves by another device`, data: { rpFilter: 1 } },
+      cause: { kind: 'rp-filter-strict', device: nic },
+    });
+  }
+  return { blocks, evidence: undecidedEvidence(name, `on udp/${port} from ${senderIp}`, a) };
 }

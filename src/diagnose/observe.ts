@@ -1,6 +1,6 @@
 // Groups a run's sightings by probe: what arrived, what the receiver's kernel
 // answered, what ICMP came back. The classifier reads only these summaries.
-import type { Direction, ProbeKind, ProbeSpec } from '../pair/plan-types.js';
+import type { Direction, ProbeKind, ProbeSpec } from './plan-types.js';
 import type { IcmpSighting, RunRecord, Sighting } from './types.js';
 
 export interface ProbeOutcome {

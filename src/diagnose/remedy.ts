@@ -1,7 +1,8 @@
 // The concrete change for each non-ok verdict: what to edit, where, with the
 // real values (ports, addresses, devices) filled in.
-import type { FirewallRule, PortHolder } from '../host/types.js';
-import type { EvidenceItem } from './types.js';
+import type { PortHolder } from '../host/types.js';
+import { flannelPortChange, portHolderRemedy, publicIpRemedy } from '../overlay/port-holders.js';
+import { overlayMtuFor } from '../overlay/vtep.js';
 import type { MappingProblem } from './vtep-tables.js';
 
 interface Base {
@@ -10,6 +11,8 @@ interface Base {
   receiver: string;
   senderIp: string;
   receiverIp: string;
+  /** The receiver's own node name when `receiver` is a display label ("vm (10.0.0.2)"). */
+  receiverNode?: string;
   /** Probed ports that are ok in both directions (filled in after classifying). */
   portsOk?: number[];
 }
@@ -22,13 +25,10 @@ export type RemedyContext = Base &
     | { kind: 'port-conflict'; holders: PortHolder[] }
     | { kind: 'mtu'; largestOk: number | null; nicMtu: number }
     | { kind: 'vtep-mapping'; problems: MappingProblem[] }
-    | { kind: 'host-drop'; rules: FirewallRule[]; rpFilterStrict: boolean; forwarding: EvidenceItem[]; nic: string }
+    /** `fixes`: the rule layer's remedies for what was found on the receiver (src/overlay/host-path.ts). */
+    | { kind: 'host-drop'; fixes: string[]; nic: string }
   );
 
-/** flannel's own knob for the VXLAN port (kube-flannel-cfg ConfigMap). */
-export function flannelPortChange(port: number): string {
-  return `set kube-flannel-cfg net-conf.json "Backend": {"Type": "vxlan", "Port": ${port}} and restart the flannel pods`;
-}
 
 function movePort(ctx: Base): string {
   const alt = (ctx.portsOk ?? []).find((p) => p !== ctx.port);
@@ -49,40 +49,24 @@ export function remedyFor(ctx: RemedyContext): string {
     case 'hijacked':
       return `something on the path consumes VXLAN on udp/${ctx.port} (a hypervisor overlay such as Sangfor aCloud or VMware NSX uses it): ${movePort(ctx)}; or have the platform exempt the node network`;
     case 'port-conflict': {
-      const parts = ctx.holders.map((h) => {
-        if (h.kind === 'process') return `stop ${h.command} (pid ${h.pid}) or move it off udp/${ctx.port}`;
-        if (h.kind === 'vxlan') return `if ${h.device} (VNI ${h.vni}) is not the overlay's device, delete it: ip link del ${h.device}`;
-        return `find the owner of socket inode ${h.inode} (ss -ulpne 'sport = :${ctx.port}')`;
-      });
+      const parts = ctx.holders.map((h) => portHolderRemedy(h, ctx.port));
       return `on ${ctx.receiver}: ${parts.join('; ')}; then restart flannel there (or ${flannelPortChange(8475)})`;
     }
     case 'mtu': {
       const limit = ctx.largestOk ?? ctx.nicMtu;
-      return `the path ${way} drops packets larger than about ${limit} bytes without ICMP fragmentation-needed: fix the hop's MTU, or set the nodes' underlay MTU to ${limit} so flannel.1 gets ${limit - 50}`;
+      return `the path ${way} drops packets larger than about ${limit} bytes without ICMP fragmentation-needed: fix the hop's MTU, or set the nodes' underlay MTU to ${limit} so flannel.1 gets ${overlayMtuFor(limit)}`;
     }
     case 'vtep-mapping': {
       const fixes = ctx.problems.filter((p) => p.fix).map((p) => `${p.fix}`);
-      const cause = ctx.problems.some((p) => p.kind === 'fdb-dst' || p.kind === 'no-fdb')
-        ? `${ctx.receiver}'s flannel.alpha.coreos.com/public-ip must be ${ctx.receiverIp}: start flannel there with --iface=<NIC holding ${ctx.receiverIp}> (or --public-ip=${ctx.receiverIp}), or fix the annotation with kubectl annotate node ${ctx.receiver} flannel.alpha.coreos.com/public-ip=${ctx.receiverIp} --overwrite`
+      const cause = ctx.problems.some((p) => p.kind === 'fdb-dst' || p.kind === 'fdb-missing')
+        ? `${ctx.receiver}'s flannel public-ip must be ${ctx.receiverIp}: ${publicIpRemedy(ctx.receiverNode ?? ctx.receiver, ctx.receiverIp)}`
         : ctx.problems.some((p) => p.kind === 'vni-mismatch')
           ? 'use one VNI on every node (net-conf.json "Backend": {"VNI": N})'
           : `check ${ctx.receiver}'s flannel.alpha.coreos.com/backend-data VtepMAC and restart flannel on ${ctx.sender} so it reprograms its neighbor/FDB entries`;
-      return fixes.length > 0 ? `${cause}; to repair ${ctx.sender} now: ${fixes.join(' && ')}` : cause;
+      return fixes.length > 0 ? `${cause}; to repair ${ctx.sender} now: ${fixes.join('; ')}` : cause;
     }
     case 'host-drop': {
-      const fwd = ctx.forwarding.map((e) =>
-        e.kind === 'ip-forward-off'
-          ? `sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d/)`
-          : `delete the FORWARD rule "${String(e.data?.text ?? e.message)}" (or accept the pod network before it)`,
-      );
-      if (fwd.length > 0) return `on ${ctx.receiver}: ${fwd.join('; ')}`;
-      if (ctx.rpFilterStrict && ctx.rules.length === 0) {
-        return `on ${ctx.receiver}, set loose reverse-path filtering: sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${ctx.nic}.rp_filter=2, or make its route back to ${ctx.senderIp} leave by the NIC the overlay arrives on`;
-      }
-      if (ctx.rules.length > 0) {
-        const r = ctx.rules[0]!;
-        return `on ${ctx.receiver}, remove or narrow the ${r.backend} rule in ${r.table}/${r.chain} that drops udp/${ctx.port} ("${r.text}"), or allow udp/${ctx.port} from ${ctx.senderIp} before it`;
-      }
+      if (ctx.fixes.length > 0) return `on ${ctx.receiver}: ${ctx.fixes.join('; ')}`;
       return `on ${ctx.receiver}, allow udp/${ctx.port} from ${ctx.senderIp} in the host firewall (firewalld, security agents); look for drops with nft list ruleset, iptables -S and the kernel's drop reasons (perf trace -e skb:kfree_skb)`;
     }
   }

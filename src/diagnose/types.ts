@@ -2,7 +2,7 @@
 // (what each side saw plus both sides' host facts), so every verdict can be
 // reproduced from a recorded JSON fixture without root.
 import type { HostFacts } from '../host/types.js';
-import type { Direction, ProbePlan } from '../pair/plan-types.js';
+import type { Direction, ProbePlan } from './plan-types.js';
 
 /** One captured frame carrying one of this run's tokens, as a sniffer saw it. */
 export interface Sighting {

@@ -52,6 +52,8 @@ export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostF
   const vxlans = links.filter((l) => l.vxlan);
   const ports = opts.ports ?? [...new Set(vxlans.map((l) => l.vxlan!.port))];
   const devices = [nic.name, ...vxlans.map((l) => l.name).filter((n) => n !== nic.name)];
+  // rp_filter also on the pod bridges: decapsulated traffic is routed out of them.
+  const bridges = links.filter((l) => l.kind === 'bridge' && !devices.includes(l.name)).map((l) => l.name);
 
   // The firewall tool runs as a child process: let it overlap the /proc scan.
   const firewall = readFirewall();
@@ -74,7 +76,7 @@ export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostF
     neighbors: readNeighbors(),
     fdb: readFdb(),
     ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
-    sysctls: readSysctls(devices),
+    sysctls: readSysctls([...devices, ...bridges]),
     offloads: readOffloads(devices),
   };
   return { ...facts, firewall: await firewall };

@@ -36,7 +36,7 @@ function usable(n: NeighInfo | null): n is NeighInfo & { mac: string } {
   return !!n && n.mac !== null && n.state.some((s) => USABLE.has(s));
 }
 
-function lookupRoute(dst: string): RouteLookup {
+function kernelRouteTo(dst: string): RouteLookup {
   try {
     return routeGet(dst);
   } catch (err) {
@@ -62,7 +62,7 @@ export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Pr
     throw new UsageError(`no such network interface "${opts.iface}" (see \`ip link\`)`);
   }
 
-  const route = lookupRoute(dst);
+  const route = kernelRouteTo(dst);
   if (route.type === 'local') throw new CannotRunError(`${dst} is an address of this host`);
   if (route.type !== 'unicast' || route.ifindex === null) {
     throw new CannotRunError(`no route to ${dst} (the route is of type ${route.type})`);

@@ -94,29 +94,79 @@ export interface Sysctls {
   rpFilter: Record<string, number>;
 }
 
-export interface FirewallRule {
-  backend: 'nftables' | 'iptables';
-  table: string;
-  chain: string;
-  /** 'input' | 'forward' | 'output' | ... (nft hook or iptables built-in chain, lower case). */
-  hook: string | null;
-  verdict: 'accept' | 'drop' | 'reject' | 'other';
+/**
+ * One match of a firewall rule, normalised across nft and iptables so the
+ * rule layer (src/overlay/firewall-eval.ts) can walk chains in order. Values
+ * are strings so the facts stay JSON and travel to the peer unchanged.
+ * See docs/architecture.md, "Firewall semantics".
+ */
+export interface FwMatch {
   /**
-   * L4 protocol the rule is restricted to ('udp', 'tcp', 'icmp' ...), null when
-   * it matches any. A 'tcp' rule cannot drop VXLAN, whatever udpDports says.
+   * proto: L4 protocol names ('udp', 'tcp', 'icmp'); dport/sport: 'N' or 'LO-HI';
+   * saddr/daddr: CIDRs; iif/oif: names ('eth*' / 'eth+' are prefixes);
+   * ctstate: 'new', 'established', 'related', 'invalid', 'untracked', 'dnat', 'snat';
+   * mark: 'VALUE/MASK' in hex; nfproto: 'ipv4'/'ipv6';
+   * addrtype-dst/addrtype-src: 'LOCAL', 'UNICAST' ...;
+   * unknown: a match the rule layer cannot evaluate (its text in values[0]).
    */
-  l4proto: string | null;
-  /** UDP destination ports the rule matches, empty when it matches any. */
-  udpDports: number[];
-  /** Human-readable rule as the tool prints it. */
+  field: 'proto' | 'dport' | 'sport' | 'saddr' | 'daddr' | 'iif' | 'oif' | 'ctstate' | 'mark' | 'nfproto' | 'addrtype-dst' | 'unknown';
+  /** True for "!=" / "! -s": the match holds when the value is NOT among values. */
+  neg: boolean;
+  values: string[];
+}
+
+export interface FwAction {
+  /**
+   * accept/drop/reject end the walk of this hook's chain (accept: only this
+   * base chain); return leaves the chain; jump/goto enter `target`;
+   * continue = no verdict (counter, log, mark); unknown = a verdict the rule
+   * layer cannot follow (queue, a verdict map it could not expand).
+   */
+  kind: 'accept' | 'drop' | 'reject' | 'return' | 'jump' | 'goto' | 'continue' | 'unknown';
+  target: string | null;
+}
+
+export interface FwRule {
+  /** All must hold (AND). */
+  matches: FwMatch[];
+  action: FwAction;
+  /** The rule as the tool prints it (iptables-save line or rendered nft expression). */
   text: string;
   packets: number | null;
+  /** nft rule handle, null for iptables. */
+  handle: number | null;
+}
+
+export interface FwChain {
+  /** Which tool the chain was read with; iptables-nft rules are read with iptables-save. */
+  backend: 'nftables' | 'iptables-nft' | 'iptables-legacy';
+  /** nft family ('ip', 'inet', 'ip6', 'bridge', 'netdev', 'arp'); iptables: 'ip'. */
+  family: string;
+  table: string;
+  name: string;
+  /** Base chains: the hook ('prerouting', 'input', 'forward' ...), else null. */
+  hook: string | null;
+  /** Base chains: the priority (iptables: raw -300, mangle -150, filter 0, security 50). */
+  priority: number | null;
+  /** nft chain type ('filter', 'nat', 'route'); iptables: the table name. */
+  type: string | null;
+  /** Base chains: the policy, else null. */
+  policy: 'accept' | 'drop' | null;
+  rules: FwRule[];
+  /** Set when rules were cut (size limit): walking past the last one proves nothing. */
+  truncated?: boolean;
 }
 
 export interface FirewallFacts {
-  /** Policy of the filter FORWARD chain(s), lower case; null when none exists. */
-  forwardPolicy: 'accept' | 'drop' | null;
-  rules: FirewallRule[];
+  /**
+   * Base chains on the input and forward paths (prerouting, input, forward;
+   * filter type) and every chain they reach, each with all its rules in order.
+   */
+  chains: FwChain[];
+  /** The commands the chains were read with. */
+  sources: string[];
+  /** What could not be read or was cut (tool failed, chains cut to the size limit); one line each. */
+  gaps: string[];
   /** Why nothing could be read (tool missing), else null. */
   unavailable: string | null;
 }

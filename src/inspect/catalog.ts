@@ -8,9 +8,9 @@ export interface FindingKind {
   trigger: string;
 }
 
-export const FINDING_CATALOG: Record<string, FindingKind> = {
-  // The overlay's VXLAN device (flannel.<VNI>)
-  'vxlan-device-missing': { severity: 'error', trigger: 'no VXLAN device named flannel.<VNI> (nor one with the cluster VNI)' },
+export const FINDING_CATALOG = {
+  // The overlay's VXLAN device (flannel.<VNI>, vxlan.calico)
+  'vxlan-device-missing': { severity: 'error', trigger: 'no VXLAN device named flannel.<VNI> or vxlan.calico (nor one with the cluster VNI)' },
   'vxlan-device-down': { severity: 'error', trigger: 'the overlay device is not up' },
   'vxlan-mtu': { severity: 'error', trigger: 'device MTU > underlay MTU - 50' },
   'vxlan-mtu-low': { severity: 'info', trigger: 'device MTU < underlay MTU - 50' },
@@ -28,10 +28,12 @@ export const FINDING_CATALOG: Record<string, FindingKind> = {
   // Host settings
   'ip-forward-off': { severity: 'error', trigger: 'net.ipv4.ip_forward = 0' },
   'rp-filter-strict': { severity: 'error|warning', trigger: 'effective rp_filter = 1 on the overlay device, underlay or cni0 (error when a peer is routed back another way)' },
-  'forward-rule-blocks-pods': { severity: 'error', trigger: 'a FORWARD DROP/REJECT rule selecting pod traffic, before any visible ACCEPT of it' },
-  'forward-policy-drop': { severity: 'warning', trigger: 'FORWARD policy DROP and no visible rule accepting the pod network' },
-  'input-rule-blocks-vxlan': { severity: 'error', trigger: 'an INPUT DROP/REJECT rule selecting udp/<overlay port>, before any ACCEPT of it' },
-  'firewall-unreadable': { severity: 'info', trigger: 'neither nft nor iptables could be read' },
+  'forward-rule-blocks-pods': { severity: 'error', trigger: "walking the forward chains in order, a DROP/REJECT rule ends pod traffic from the peers' pod networks" },
+  'forward-policy-drop': { severity: 'error', trigger: "walking the forward chains in order, pod traffic from the peers' pod networks falls through to a policy DROP" },
+  'input-rule-blocks-vxlan': { severity: 'error', trigger: 'walking the input chains in order, a DROP/REJECT rule ends VXLAN from a peer to udp/<overlay port>' },
+  'input-policy-drop': { severity: 'error', trigger: 'walking the input chains in order, VXLAN from a peer to udp/<overlay port> falls through to a policy DROP' },
+  'firewall-undecided': { severity: 'info', trigger: 'the verdict depends on matches vxprobe cannot evaluate (sets it cannot read, marks, modules): named, not blamed' },
+  'firewall-unreadable': { severity: 'info', trigger: 'neither nft nor iptables could be read, or part of the ruleset was not (a tool failed, chains cut)' },
   'offload-vmxnet3': { severity: 'warning', trigger: 'tx checksum offload on the device over a vmxnet3 NIC' },
   'offload-tx-csum-nat': { severity: 'warning', trigger: 'tx checksum offload on the device while this node is reached through NAT (flannel#1279)' },
   // This node's own registration
@@ -59,4 +61,7 @@ export const FINDING_CATALOG: Record<string, FindingKind> = {
   'public-ip-unreachable': { severity: 'error|warning', trigger: 'public-ip in 10.0.2.15, loopback, link-local, 0/8, multicast (error) or 10.0.2.0/24, 172.17/16, 100.64/10 (warning)' },
   'vtep-mac-duplicate': { severity: 'error', trigger: 'two or more nodes share one VtepMAC' },
   'vni-mismatch': { severity: 'error', trigger: "a node's backend-data VNI differs from the cluster's" },
-};
+} as const satisfies Record<string, FindingKind>;
+
+/** Every id a finding can carry: the checks cannot emit one the catalog lacks. */
+export type FindingId = keyof typeof FINDING_CATALOG;

@@ -2,7 +2,8 @@
 // break every node's view of one node (Vagrant's shared 10.0.2.15, cloned
 // VMs with one VtepMAC, a node flannel never ran on, VNI disagreements).
 import type { ClusterNode } from '../cluster/types.js';
-import { type Cidr, cidrContainsIp, cidrsOverlap, parseCidr, parseIpv4 } from './ipv4.js';
+import { type Cidr, cidrContainsIp, cidrsOverlap, parseCidr, ipv4ToNumber } from '../overlay/ipv4.js';
+import { publicIpRemedy } from '../overlay/port-holders.js';
 import { clusterVni } from './identify.js';
 import type { Check, Finding, InspectContext } from './types.js';
 
@@ -36,7 +37,7 @@ function listed(names: string[], max = 5): string {
 function fixPublicIp(n: ClusterNode): string {
   const ip = n.internalIPs.find((a) => a !== n.publicIp);
   return ip
-    ? `kubectl annotate node ${n.name} flannel.alpha.coreos.com/public-ip-overwrite=${ip} --overwrite (or run flannel there with --iface=<NIC holding ${ip}>), then restart flannel on ${n.name}`
+    ? publicIpRemedy(n.name, ip)
     : `run flannel on ${n.name} with --iface=<the NIC other nodes reach> or --public-ip=<its reachable address>`;
 }
 
@@ -99,7 +100,7 @@ export const checkCluster: Check = (ctx) => {
   });
 
   for (const n of nodes) {
-    const ip = n.publicIp ? parseIpv4(n.publicIp) : null;
+    const ip = n.publicIp ? ipv4ToNumber(n.publicIp) : null;
     if (ip === null) continue;
     const bad = UNREACHABLE.find((r) => cidrContainsIp(r.cidr, ip));
     if (!bad) continue;

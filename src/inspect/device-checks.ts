@@ -1,9 +1,9 @@
 // The overlay's VXLAN device and its UDP port: attributes flannel sets
 // (MTU = underlay - 50, nolearning, local = the --iface address) and who
 // else holds the port (another program, a second VXLAN device, a leftover).
+import { flannelPortChange, portHolderRemedy } from '../overlay/port-holders.js';
+import { VXLAN_OVERHEAD } from '../overlay/vtep.js';
 import type { Check, Finding, InspectContext } from './types.js';
-
-const VXLAN_OVERHEAD = 50; // outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
 
 function localIps(ctx: InspectContext): Set<string> {
   return new Set(ctx.facts.addresses.filter((a) => a.family === 4).map((a) => a.address));
@@ -112,10 +112,7 @@ export const checkPortHolders: Check = (ctx) => {
           h.kind === 'process'
             ? { port: own.port, pid: h.pid, command: h.command, inode: h.inode }
             : { port: own.port, inode: h.inode, uid: h.uid },
-        remedy:
-          h.kind === 'process'
-            ? `stop it (kill ${h.pid}: ${h.command}) or move flannel to a free port: kube-flannel-cfg net-conf.json "Backend": {"Type": "vxlan", "Port": 8475}, then restart the flannel pods`
-            : `find the owner (\`ss -uapn 'sport = :${own.port}'\`) and stop it, or move flannel to another port (net-conf.json "Port": 8475)`,
+        remedy: `${portHolderRemedy(h, own.port)}; or move flannel to a free port: ${flannelPortChange(8475)}`,
       });
     }
     const ownerOk = vxlans.some((h) => h.kind === 'vxlan' && h.device === ctx.overlay?.name);
@@ -129,7 +126,7 @@ export const checkPortHolders: Check = (ctx) => {
         node: ctx.selfLabel,
         message: `udp/${own.port} is held by VXLAN device ${foreign.join(', ')}, not ${overlayName}: flannel's device cannot open its port, and frames to it go to the other device`,
         evidence: { port: own.port, holders: foreign, overlay: overlayName, overlayUp: ctx.overlay?.up ?? false },
-        remedy: `${vxlans.map((h) => (h.kind === 'vxlan' ? `ip link del ${h.device}` : '')).join('; ')} if it is a leftover; if another CNI/OVS needs it, move flannel: kube-flannel-cfg net-conf.json "Backend": {"Type": "vxlan", "Port": 8475}, then restart the flannel pods`,
+        remedy: `${vxlans.map((h) => portHolderRemedy(h, own.port)).join('; ')}; if another CNI/OVS needs it, move flannel: ${flannelPortChange(8475)}`,
       });
       continue;
     }

@@ -16,23 +16,8 @@ export function clusterVni(cluster: ClusterNode[] | null, config: FlannelNetwork
   return best;
 }
 
-/**
- * flannel names its device flannel.<VNI>; fall back to any flannel.*, then a
- * VXLAN device with the cluster's VNI, then the only VXLAN device.
- */
-export function selectOverlayDevice(facts: HostFacts, vni: number, iface?: string): LinkInfo | null {
-  const vxlans = facts.links.filter((l) => l.kind === 'vxlan' && l.vxlan);
-  if (iface) {
-    const named = vxlans.find((l) => l.name === iface);
-    if (named) return named;
-  }
-  return (
-    vxlans.find((l) => l.name === `flannel.${vni}`) ??
-    vxlans.find((l) => /^flannel\.\d+$/.test(l.name)) ??
-    vxlans.find((l) => l.vxlan?.vni === vni) ??
-    (vxlans.length === 1 ? vxlans[0]! : null)
-  );
-}
+// Which VXLAN device is the overlay's is the rule layer's answer, shared with `pair`.
+export { selectOverlayDevice } from '../overlay/vtep.js';
 
 export interface SelfMatch {
   name: string;

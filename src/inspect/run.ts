@@ -41,6 +41,9 @@ export function readFactsFile(file: string): HostFacts {
   if (!d!.sysctls || !d!.firewall || !d!.nic || typeof d!.hostname !== 'string') {
     throw new UsageError(`--facts ${file}: expected a HostFacts document (hostname, nic, sysctls, firewall)`);
   }
+  if (!Array.isArray(d!.firewall.chains)) {
+    throw new UsageError(`--facts ${file}: firewall.chains: expected an array (facts recorded by an older vxprobe hold firewall.rules; record them again)`);
+  }
   return d as HostFacts;
 }
 

@@ -2,14 +2,15 @@
 // and the exact command or setting that fixes it.
 import type { ClusterNode, FlannelNetworkConfig } from '../cluster/types.js';
 import type { HostFacts, LinkInfo } from '../host/types.js';
+import type { FindingId } from './catalog.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
 export type EvidenceValue = string | number | boolean | null | string[] | number[];
 
 export interface Finding {
-  /** Stable kebab-case id, e.g. 'peer-fdb-dst'. */
-  id: string;
+  /** Stable kebab-case id from the catalog, e.g. 'peer-fdb-dst'. */
+  id: FindingId;
   severity: Severity;
   /** The node the fault lies on or concerns (self or a peer); null = this host, unnamed. */
   node: string | null;

@@ -3,6 +3,8 @@
 // that act before flannel starts (a program or device grabbing its port)
 // leave flannel.<VNI> down on that node, as a crash-looping flannel would.
 import { UsageError } from '../errors.js';
+import { DEFAULT_CONTROL_PORT } from '../pair/control/limits.js';
+import { applyLayout, revertLayout } from './host-layouts.js';
 import type { Shell } from './exec.js';
 import type { Netns } from './netns.js';
 import { CLUSTER_CIDR, programPeer, refreshNodeDoc, staleVtepMac, startFlannel } from './overlay.js';
@@ -269,17 +271,27 @@ export function makeFault(spec: FaultSpec): Fault {
       };
     case 'rp-filter-strict':
       return rpFilterStrict(spec);
+    case 'host-layout': {
+      const targets = (ctx: FaultContext) => (spec.node === 'all' ? ctx.nodes : [nodeOf(ctx, spec.node)]);
+      const params = (node: LabNode) => ({ podNet: CLUSTER_CIDR, port: node.vxlanPort, controlPort: DEFAULT_CONTROL_PORT });
+      return {
+        name: `host-layout ${spec.layout} on ${spec.node === 'all' ? 'every node' : spec.node}`,
+        spec,
+        apply: (ctx) => targets(ctx).forEach((n) => applyLayout(n.netns, spec.layout, params(n))),
+        revert: (ctx) => targets(ctx).forEach((n) => revertLayout(n.netns, spec.layout, params(n))),
+      };
+    }
   }
 }
+
+/** Node's address on its second link in the rp-filter-strict fault (symmetric routing there). */
+export const RP_FILTER_SIDE_IP = '192.168.99.2';
 
 /**
  * A dual-homed node: its route back to the peer's subnet leaves by eth1 (a
  * second link to the router) while the peer's packets arrive on eth0, so a
  * strict reverse-path filter drops them. Loose mode (2) would accept them.
  */
-/** Node's address on its second link in the rp-filter-strict fault (symmetric routing there). */
-export const RP_FILTER_SIDE_IP = '192.168.99.2';
-
 function rpFilterStrict(spec: Extract<FaultSpec, { kind: 'rp-filter-strict' }>): Fault {
   return {
     name: `rp-filter-strict on ${spec.node}`,

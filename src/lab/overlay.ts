@@ -3,13 +3,13 @@
 // the VTEP address x.y.z.0/32, a cni0 bridge x.y.z.1/24 with one pod behind it,
 // and for every peer a route onlink, a permanent neighbor and an FDB entry to
 // the peer's public-ip annotation.
+import { VXLAN_OVERHEAD } from '../overlay/vtep.js';
 import { createNetns } from './netns.js';
 import type { Shell } from './exec.js';
 import { UNDERLAY_MTU, sysctl, type UnderlayNode } from './topology.js';
 import type { LabNode, NodeDocument } from './types.js';
 
 export const CLUSTER_CIDR = '10.244.0.0/16';
-export const VXLAN_OVERHEAD = 50;
 
 /** Pinned VTEP MACs so evidence reads easily: 0e:fa:00:00:00:NN. */
 export function vtepMac(index: number): string {

@@ -1,11 +1,13 @@
-// `lab run`: the kernel's own truth for a scenario, then (once pairing is
-// plugged in) the prober's verdicts, each compared with the scenario's
+// `lab run`: the kernel's own truth for a scenario, then the prober's
+// verdicts (`pair` run in the lab), each compared with the scenario's
 // expectations.
 import type { PairReport } from '../diagnose/types.js';
 import { buildLab, type Lab } from './lab.js';
 import { listOurNetns } from './netns.js';
 import { compareTruth, kernelTruth } from './truth.js';
-import type { Direction, DirectionExpectation, DirectionTruth, ExpectedVerdict, KernelTruth, Verdict } from './types.js';
+import type { Direction } from '../diagnose/plan-types.js';
+import type { Verdict } from '../diagnose/types.js';
+import type { DirectionExpectation, DirectionTruth, ExpectedVerdict, KernelTruth } from './types.js';
 
 export interface ProbeVerdict {
   port: number;

@@ -1,52 +1,16 @@
 // The scenario catalog: a topology, an overlay port/VNI and the faults, with
 // what the kernel's own datapath must show (checked by the lab tests) and the
-// verdicts the prober should give (DESIGN.md §5; forward = a->b, a runs `pair`).
+// verdicts the prober should give (docs/architecture.md, "Verdicts"; forward =
+// a->b, a runs `pair`). Healthy-but-tricky host firewalls: scenarios-hosts.ts.
 import { UsageError } from '../errors.js';
-import type { DirectionExpectation, ExpectedFinding, ExpectedVerdict, Scenario, Verdict } from './types.js';
+import type { Scenario } from './types.js';
 
-export const PROBED_PORTS = [8472, 8475] as const;
+import { HOST_SCENARIOS } from './scenarios-hosts.js';
+import { healthy, none, OK2, overlayBroken, portClosed, ports, verdicts } from './scenario-expect.js';
 
-type PortBools = Record<number, boolean>;
-const ports = (p8472: boolean, p8475: boolean): PortBools => ({ 8472: p8472, 8475: p8475 });
+export { PROBED_PORTS } from './scenario-expect.js';
 
-/** Every path works: the overlay round trip and all underlay probes. */
-function healthy(): DirectionExpectation {
-  return {
-    podPing: true,
-    podDeliver: true,
-    bigPodPing: true,
-    plainUdp: ports(true, true),
-    vxlanUdp: ports(true, true),
-    vxlanOtherVni: ports(true, true),
-    baselineUdp: true,
-  };
-}
-
-/** The underlay carries everything, but the overlay does not deliver this way. */
-function overlayBroken(deliver = false): DirectionExpectation {
-  return { ...healthy(), podPing: false, bigPodPing: false, podDeliver: deliver };
-}
-
-/** Nothing to `port` crosses the path this way. */
-function portClosed(port: number, deliver = false): DirectionExpectation {
-  const other = port === 8472 ? 8475 : 8472;
-  const open = (): PortBools => ({ [port]: false, [other]: true });
-  return { ...overlayBroken(deliver), plainUdp: open(), vxlanUdp: open(), vxlanOtherVni: open() };
-}
-
-function verdicts(v8472: [Verdict, Verdict], v8475: [Verdict, Verdict]): ExpectedVerdict[] {
-  return [
-    { port: 8472, direction: 'forward', verdict: v8472[0] },
-    { port: 8472, direction: 'reverse', verdict: v8472[1] },
-    { port: 8475, direction: 'forward', verdict: v8475[0] },
-    { port: 8475, direction: 'reverse', verdict: v8475[1] },
-  ];
-}
-
-const OK2: [Verdict, Verdict] = ['ok', 'ok'];
-const none: ExpectedFinding[] = [];
-
-export const SCENARIOS: Scenario[] = [
+const PATH_AND_TABLE_SCENARIOS: Scenario[] = [
   {
     name: 'healthy-routed',
     description: 'Two nodes behind a router, flannel on 8472, nothing wrong',
@@ -323,6 +287,8 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+export const SCENARIOS: Scenario[] = [...PATH_AND_TABLE_SCENARIOS, ...HOST_SCENARIOS];
 
 export function scenarioNames(): string[] {
   return SCENARIOS.map((s) => s.name);

@@ -1,14 +1,12 @@
 // Shared shapes of the fault lab: topologies, faults, scenarios and the
 // expectations a scenario makes about the kernel's own datapath and about the
-// prober's verdicts (DESIGN.md §5, §7).
+// prober's verdicts (docs/architecture.md, "Verdicts" and "The lab").
+import type { HostLayout } from './host-layouts.js';
 import type { Netns } from './netns.js';
-import type { Direction } from '../pair/plan-types.js';
+import type { Direction } from '../diagnose/plan-types.js';
 import type { Verdict } from '../diagnose/types.js';
 
 export type TopologyKind = 'routed' | 'l2' | 'mesh';
-// One vocabulary for the lab's expectations and the prober's verdicts.
-export type { Direction } from '../pair/plan-types.js';
-export type { Verdict } from '../diagnose/types.js';
 
 /** Flow direction between nodes a and b ('a->b' is "forward": a runs `pair`). */
 export type Flow = 'a->b' | 'b->a' | 'both';
@@ -41,7 +39,9 @@ export type FaultSpec =
   /** Every UDP datagram between the nodes is dropped in the path. */
   | { kind: 'all-udp-dropped' }
   /** udp/8472 and udp/8475 dropped in the path; other UDP passes. */
-  | { kind: 'both-ports-closed'; ports?: number[] };
+  | { kind: 'both-ports-closed'; ports?: number[] }
+  /** A real host's firewall layout (src/lab/host-layouts.ts) on `node` or on every node; most are healthy. */
+  | { kind: 'host-layout'; node: string | 'all'; layout: HostLayout };
 
 export type FaultKind = FaultSpec['kind'];
 

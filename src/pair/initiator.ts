@@ -102,8 +102,10 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       remote.icmp.push(...obs.icmp);
     };
 
-    const deadline = started + (opts.timeoutMs ?? 2500);
+    // The budget is for the probing itself: collecting both sides' facts
+    // (firewall tools included) on a loaded host must not eat it.
     const t0 = Date.now();
+    const deadline = t0 + (opts.timeoutMs ?? 2500);
     for (const [round, at] of ROUNDS_MS.entries()) {
       if (t0 + at > deadline) break;
       await sleep(Math.max(0, t0 + at - Date.now()));

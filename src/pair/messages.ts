@@ -52,6 +52,34 @@ const holder = {
   describe: 'port holder',
 };
 
+const fwRule = s.object({
+  matches: s.array(
+    s.object({
+      field: s.enumOf(['proto', 'dport', 'sport', 'saddr', 'daddr', 'iif', 'oif', 'ctstate', 'mark', 'nfproto', 'addrtype-dst', 'unknown'] as const),
+      neg: s.bool(),
+      values: s.array(text, { max: 4096 }),
+    }),
+    { max: 64 },
+  ),
+  action: s.object({ kind: s.enumOf(['accept', 'drop', 'reject', 'return', 'jump', 'goto', 'continue', 'unknown'] as const), target: s.nullable(text) }),
+  text,
+  packets: s.nullable(count),
+  handle: s.nullable(count),
+});
+
+const fwChain = s.object({
+  backend: s.enumOf(['nftables', 'iptables-nft', 'iptables-legacy'] as const),
+  family: name,
+  table: text,
+  name: text,
+  hook: s.nullable(name),
+  priority: s.nullable(s.int({ min: -0x80000000, max: 0x7fffffff })),
+  type: s.nullable(name),
+  policy: s.nullable(s.enumOf(['accept', 'drop'] as const)),
+  rules: s.array(fwRule, { max: 8192 }),
+  truncated: s.optional(s.bool()),
+});
+
 export const hostFactsSchema: s.Schema<HostFacts> = s.object({
   hostname: name,
   nic: s.object({ name, ifindex, mac: s.nullable(mac), mtu: s.int({ min: 0, max: 1 << 20 }), addresses: s.array(ip, { max: 64 }), chosenBy: s.enumOf(['argument', 'default-route', 'vxlan-underlay'] as const) }),
@@ -66,21 +94,9 @@ export const hostFactsSchema: s.Schema<HostFacts> = s.object({
   ports: s.array(s.object({ port, holders: s.array(holder, { max: 64 }) }), { max: 64 }),
   sysctls: s.object({ ipForward: s.bool(), rpFilter: s.record(name, s.int({ min: 0, max: 2 }), { max: 256 }) }),
   firewall: s.object({
-    forwardPolicy: s.nullable(s.enumOf(['accept', 'drop'] as const)),
-    rules: s.array(
-      s.object({
-        backend: s.enumOf(['nftables', 'iptables'] as const),
-        table: name,
-        chain: name,
-        hook: s.nullable(name),
-        verdict: s.enumOf(['accept', 'drop', 'reject', 'other'] as const),
-        l4proto: s.nullable(name),
-        udpDports: s.array(port, { max: 64 }),
-        text,
-        packets: s.nullable(count),
-      }),
-      { max: 1024 },
-    ),
+    chains: s.array(fwChain, { max: 4096 }),
+    sources: s.array(text, { max: 8 }),
+    gaps: s.array(text, { max: 4096 }),
     unavailable: s.nullable(text),
   }),
   offloads: s.array(

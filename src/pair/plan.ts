@@ -1,7 +1,8 @@
 // Builds the probe matrix for a run from both sides' host facts: which ports,
 // which VNIs, which sizes, and where a VXLAN device serves the port on both
 // ends (only there does a VTEP round trip mean anything).
-import type { HostFacts, LinkInfo } from '../host/types.js';
+import type { HostFacts } from '../host/types.js';
+import { vxlanDevicesOnPort } from '../overlay/vtep.js';
 import type { Direction, ProbeKind, ProbePlan, ProbeSpec } from './plan-types.js';
 
 export const DEFAULT_PORTS = [8472, 8475];
@@ -18,14 +19,6 @@ export interface PlanOptions {
   vni: number;
   local: HostFacts;
   peer: HostFacts;
-}
-
-/**
- * The overlay's VTEP devices on a UDP port: VXLAN devices that are up (a down
- * device holds no socket) and have a VNI of their own (not metadata mode).
- */
-export function vxlanDevicesOnPort(facts: HostFacts, port: number): LinkInfo[] {
-  return facts.links.filter((l) => l.vxlan && l.vxlan.port === port && l.up && !l.vxlan.external);
 }
 
 /** A VNI distinct from `vni`, for VNI-specific filtering checks. */

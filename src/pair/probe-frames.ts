@@ -5,7 +5,7 @@ import type { HostFacts } from '../host/types.js';
 import { buildFrame, type FrameSpec } from '../wire/frame.js';
 import { encodeToken } from '../wire/token.js';
 import type { ProbeSpec } from './plan-types.js';
-import { vtepOnPort } from '../diagnose/vtep-tables.js';
+import { vtepOnPort } from '../overlay/vtep.js';
 
 /** A node's VTEP as the other side needs it to craft echoes. */
 export interface VtepEndpoint {

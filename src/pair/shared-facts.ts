@@ -3,7 +3,10 @@
 // entries in the VTEP tables; the peer needs only its own side of them, so
 // the facts sent over the control channel are cut to that (and stay far
 // below the channel's line limit).
+import { trimFirewall } from '../host/firewall.js';
 import type { HostFacts } from '../host/types.js';
+
+const FIREWALL_SHARE_BYTES = 128 * 1024;
 import type { VtepEndpoint } from './probe-frames.js';
 
 export function factsForPeer(facts: HostFacts, peerVteps: VtepEndpoint[], peerIp: string): HostFacts {
@@ -18,13 +21,9 @@ export function factsForPeer(facts: HostFacts, peerVteps: VtepEndpoint[], peerIp
     routes: facts.routes.filter((r) => (r.gateway !== null && vtepIps.has(r.gateway)) || r.dst === `${peerIp}/32`),
     neighbors: facts.neighbors.filter((n) => vxlanIdx.has(n.ifindex) && vtepIps.has(n.ip)),
     fdb: facts.fdb.filter((f) => vxlanIdx.has(f.ifindex) && vtepMacs.has(f.mac)),
-    firewall: {
-      ...facts.firewall,
-      rules: facts.firewall.rules
-        .filter((r) => r.hook === 'input' || r.hook === 'forward' || r.hook === 'prerouting')
-        .filter((r) => r.l4proto === null || r.l4proto === 'udp')
-        .slice(0, 256),
-    },
+    // The chains are already only those on the input and forward paths; cut
+    // them to a share of the channel's line limit (a cut is marked, not hidden).
+    firewall: trimFirewall(facts.firewall, FIREWALL_SHARE_BYTES),
     offloads: facts.offloads.filter((o) => o.ifname === facts.nic.name || facts.links.some((l) => l.vxlan && l.name === o.ifname)),
   };
 }

@@ -1,4 +1,4 @@
-// The routed path (docs/architecture.md, "sending"): whole IPv4 packets handed to the kernel
+// The routed path (docs/architecture.md, "Sending paths"): whole IPv4 packets handed to the kernel
 // with IP_HDRINCL, so it routes them, resolves the neighbor and runs
 // OUTPUT/POSTROUTING like real VXLAN traffic; and a raw ICMP listener that
 // attributes ICMP errors and echo replies to our probes by their token.

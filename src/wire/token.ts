@@ -1,5 +1,5 @@
 // The probe token: 20 bytes at the start of the innermost payload that make a
-// captured frame attributable to one probe of one run (DESIGN.md §4).
+// captured frame attributable to one probe of one run (docs/architecture.md, "Probe tokens").
 // Layout (big-endian): "VXPB" | u8 version=1 | 3 reserved zero bytes |
 // u32 runId | u32 probeId | u32 seq. The native parser recognises the same layout.
 export interface Token {

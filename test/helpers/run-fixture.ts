@@ -27,7 +27,7 @@ export function nodeFacts(self: NodeSpec, peer: NodeSpec): HostFacts {
     fdb: [],
     ports: [],
     sysctls: { ipForward: true, rpFilter: { all: 0, default: 0 } },
-    firewall: { forwardPolicy: 'accept', rules: [], unavailable: null },
+    firewall: { chains: [], sources: ['nft -j list ruleset'], gaps: [], unavailable: null },
     offloads: [],
   };
   if (self.vtep) {

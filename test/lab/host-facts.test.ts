@@ -194,7 +194,10 @@ describeRoot('host facts (flannel-style namespace)', () => {
     expect(f.sysctls.ipForward).toBe(true);
     expect(f.sysctls.rpFilter).toMatchObject({ eth0: 0 });
     expect(Object.keys(f.sysctls.rpFilter)).toEqual(expect.arrayContaining(['all', 'default', 'flannel.1', 'vx42']));
-    expect(f.firewall).toEqual({ forwardPolicy: null, rules: [], unavailable: null });
+    expect(f.firewall.unavailable).toBeNull();
+    expect(f.firewall.gaps).toEqual([]);
+    // A fresh namespace: at most empty base chains that accept.
+    expect(f.firewall.chains.filter((c) => c.rules.length > 0 || c.policy !== 'accept')).toEqual([]);
 
     node.run(['sysctl', '-qw', 'net.ipv4.ip_forward=0', 'net.ipv4.conf.eth0.rp_filter=1']);
     node.run(['iptables', '-A', 'FORWARD', '-j', 'REJECT', '--reject-with', 'icmp-host-prohibited']);
@@ -216,14 +219,19 @@ describeRoot('host facts (flannel-style namespace)', () => {
     f = okInNetns<HostFacts>(node.name, 'collectHostFacts', [{ ports: [8472] }]);
     expect(f.sysctls.ipForward).toBe(false);
     expect(f.sysctls.rpFilter.eth0).toBe(1);
-    expect(f.firewall.forwardPolicy).toBe('drop');
     expect(f.firewall.unavailable).toBeNull();
-    expect(f.firewall.rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ chain: 'FORWARD', hook: 'forward', verdict: 'reject', udpDports: [], l4proto: null }),
-      expect.objectContaining({ chain: 'INPUT', hook: 'input', verdict: 'drop', udpDports: [8472], l4proto: 'udp' }),
-      expect.objectContaining({ backend: 'nftables', table: 'inet vxp', chain: 'vxp_in', hook: 'input', verdict: 'drop',
-        udpDports: [8472, 8475], packets: 0 }),
-    ]));
+    const chain = (table: string, name: string) => f.firewall.chains.find((c) => c.table === table && c.name === name);
+    // iptables' REJECT is an xt target in nft: that table is read with iptables-nft-save.
+    expect(f.firewall.sources).toEqual(['nft -j list ruleset', 'iptables-nft-save -c']);
+    expect(chain('filter', 'FORWARD')).toMatchObject({ backend: 'iptables-nft', hook: 'forward', policy: 'accept' });
+    expect(chain('filter', 'FORWARD')!.rules.map((r) => [r.action.kind, r.matches])).toEqual([['reject', []]]);
+    expect(chain('filter', 'INPUT')!.rules.map((r) => [r.action.kind, r.matches.map((m) => `${m.field}=${m.values}`)])).toEqual([
+      ['drop', ['proto=udp', 'dport=8472']],
+    ]);
+    expect(chain('vxp', 'vxp_fwd')).toMatchObject({ backend: 'nftables', family: 'inet', hook: 'forward', policy: 'drop', rules: [] });
+    expect(chain('vxp', 'vxp_in')!.rules).toEqual([
+      expect.objectContaining({ action: { kind: 'drop', target: null }, matches: [{ field: 'proto', neg: false, values: ['udp'] }, { field: 'dport', neg: false, values: ['8472', '8475'] }], packets: 0 }),
+    ]);
   });
 
   it('refuses an unknown interface clearly', () => {

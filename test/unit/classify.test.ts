@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/diagnose/classify.js';
+import { parseIptablesChains } from '../../src/host/firewall.js';
+import { toReport } from '../../src/pair/initiator.js';
+import { renderTable } from '../../src/report/table.js';
 import type { PortResult } from '../../src/diagnose/types.js';
 import { A, B, nodeFacts, simulate } from '../helpers/run-fixture.js';
 
@@ -98,12 +101,15 @@ describe('classify', () => {
 
   it('receiving host firewall: host-drop towards that host, naming the rule', () => {
     const rx = b();
-    rx.firewall.rules.push({ backend: 'nftables', table: 'inet filter', chain: 'input', hook: 'input', verdict: 'drop', l4proto: 'udp', udpDports: [8472], text: 'udp dport 8472 drop', packets: 12 });
+    rx.firewall.chains.push({
+      backend: 'nftables', family: 'inet', table: 'filter', name: 'input', hook: 'input', priority: 0, type: 'filter', policy: 'accept',
+      rules: [{ matches: [{ field: 'proto', neg: false, values: ['udp'] }, { field: 'dport', neg: false, values: ['8472'] }], action: { kind: 'drop', target: null }, text: 'udp dport 8472 drop', packets: 12, handle: 4 }],
+    });
     const rs = classify(simulate(a(), rx, { noReply: (p) => p.direction === 'forward' }));
     const r = find(rs, 8472, 'forward');
     expect(r.verdict).toBe('host-drop');
     expect(r.evidence.map((e) => e.message).join('\n')).toContain('udp dport 8472 drop (12 packets)');
-    expect(r.remedy).toContain('udp dport 8472 drop');
+    expect(r.remedy).toContain('nft delete rule inet filter input handle 4, or accept udp/8472 before it');
     expect(find(rs, 8472, 'reverse').verdict).toBe('ok');
   });
 
@@ -135,13 +141,42 @@ describe('classify: the receiving host', () => {
 
   it('a FORWARD reject to the pod network is host-drop, a narrow unrelated one is not', () => {
     const rx = nodeFacts(B, A);
-    const rule = { backend: 'iptables' as const, table: 'filter', chain: 'FORWARD', hook: 'forward', verdict: 'reject' as const, l4proto: null, udpDports: [], text: '-A FORWARD -d 10.244.0.0/16 -j REJECT --reject-with icmp-host-prohibited', packets: 3 };
-    rx.firewall.rules.push({ ...rule, text: '-A FORWARD -d 172.30.0.0/16 -j REJECT' });
+    const filter = (...lines: string[]) => parseIptablesChains(['*filter', ':FORWARD ACCEPT [0:0]', ...lines, 'COMMIT'].join('\n'), 'iptables-nft');
+    rx.firewall.chains = filter('-A FORWARD -d 172.30.0.0/16 -j REJECT');
     expect(find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward').verdict).toBe('ok');
-    rx.firewall.rules.push(rule);
+    rx.firewall.chains = filter('-A FORWARD -d 172.30.0.0/16 -j REJECT', '-A FORWARD -d 10.244.0.0/16 -j REJECT --reject-with icmp-host-prohibited');
     const r = find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward');
     expect(r.verdict).toBe('host-drop');
     expect(r.remedy).toContain('-d 10.244.0.0/16 -j REJECT');
+  });
+
+  it('the CentOS layout (accept the pod network, then a catch-all REJECT) is ok; the REJECT first is host-drop', () => {
+    const rx = nodeFacts(B, A);
+    const filter = (...lines: string[]) => parseIptablesChains(['*filter', ':FORWARD ACCEPT [0:0]', ...lines, 'COMMIT'].join('\n'), 'iptables-legacy');
+    const accept = ['-A FORWARD -s 10.244.0.0/16 -j ACCEPT', '-A FORWARD -d 10.244.0.0/16 -j ACCEPT'];
+    const reject = '-A FORWARD -j REJECT --reject-with icmp-host-prohibited';
+    rx.firewall.chains = filter(...accept, reject);
+    expect(Object.values(verdicts(classify(simulate(nodeFacts(A, B), rx))))).toEqual(['ok', 'ok', 'ok', 'ok']);
+    rx.firewall.chains = filter(reject, ...accept);
+    const r = find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward');
+    expect(r.verdict).toBe('host-drop');
+    expect(r.remedy).toContain(`iptables-legacy -t filter -D FORWARD -j REJECT --reject-with icmp-host-prohibited, or accept the pod network before it`);
+  });
+
+  it('a forward rule it cannot evaluate is named in the evidence, not blamed', () => {
+    const rx = nodeFacts(B, A);
+    rx.firewall.chains = parseIptablesChains(['*filter', ':FORWARD DROP [0:0]', '-A FORWARD -m set --match-set PODS src -j ACCEPT', 'COMMIT'].join('\n'), 'iptables-nft');
+    const r = find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward');
+    expect(r.verdict).toBe('ok');
+    expect(r.evidence.find((e) => e.kind === 'firewall-undecided')?.message).toContain('--match-set PODS src');
+  });
+
+  it("Docker's FORWARD policy DROP without flannel's ACCEPTs is host-drop naming the policy", () => {
+    const rx = nodeFacts(B, A);
+    rx.firewall.chains = parseIptablesChains(['*filter', ':FORWARD DROP [0:0]', ':DOCKER-USER - [0:0]', '-A FORWARD -j DOCKER-USER', '-A DOCKER-USER -j RETURN', 'COMMIT'].join('\n'), 'iptables-nft');
+    const r = find(classify(simulate(nodeFacts(A, B), rx)), 8472, 'forward');
+    expect(r.verdict).toBe('host-drop');
+    expect(r.evidence.find((e) => e.kind === 'forward-policy')?.message).toMatch(/filter\/FORWARD policy DROP/);
   });
 
   it('strict rp_filter when the echo goes unanswered names rp_filter', () => {
@@ -187,5 +222,24 @@ describe('classify: evidence wording', () => {
     expect(r.verdict).toBe('vtep-mapping');
     expect(r.reason).toContain("to 10.0.2.15 (node-a's own address on eth1: it sends node-b's overlay traffic to itself)");
     expect(r.evidence.find((e) => e.kind === 'kernel-not-sent')!.message).toContain('out of eth0');
+  });
+});
+
+describe('classify: nodes with the same hostname', () => {
+  it('names each side `name (ip)`, so no report reads "vm -> vm"', () => {
+    const rx = nodeFacts(B, A);
+    rx.sysctls.ipForward = false;
+    const tx = nodeFacts(A, B);
+    tx.hostname = 'vm';
+    rx.hostname = 'vm';
+    const record = simulate(tx, rx);
+    const report = toReport(record.peerIp, record, Date.now());
+    const r = report.results.find((x) => x.port === 8472 && x.direction === 'forward')!;
+    expect(r.from).toBe(`vm (${record.localIp})`);
+    expect(r.to).toBe(`vm (${record.peerIp})`);
+    expect(r.remedy).toMatch(new RegExp(`^on vm \\(${record.peerIp.replace(/\./g, '\\.')}\\): `));
+    const text = renderTable(report, { color: false });
+    expect(text).not.toMatch(/vm -> vm/);
+    expect(text).toContain(`forward vm (${record.localIp}) -> vm (${record.peerIp})`);
   });
 });

@@ -12,7 +12,7 @@ describe('CLI usage errors', () => {
     [['bogus'], /unknown command 'bogus'/],
     [['listen'], /required option '--iface <if>'/],
     [['pair'], /missing required argument 'peer'/],
-    [['compare', '127.0.0.1', '--ports', '8472,abc'], /invalid port "abc"/],
+    [['pair', '127.0.0.1', '--ports', '8472,abc'], /invalid port "abc"/],
     [['pair', '127.0.0.1', '--vni', '16777216'], /VNI/],
     [['pair', '127.0.0.1', '--timeout-ms', '5'], /--timeout-ms: expected milliseconds/],
     [['lab', 'run'], /missing required argument 'scenario'/],
@@ -30,6 +30,6 @@ describe('CLI usage errors', () => {
   it('help exits 0 and lists the commands', () => {
     const res = run('--help');
     expect(res.status).toBe(0);
-    for (const cmd of ['pair', 'compare', 'listen', 'inspect', 'lab', 'send', 'sniff']) expect(res.stdout).toContain(cmd);
+    for (const cmd of ['pair', 'listen', 'inspect', 'lab', 'send', 'sniff']) expect(res.stdout).toContain(cmd);
   });
 });

@@ -37,7 +37,7 @@ describe('vxprobe inspect (CLI)', () => {
   it('exits 1 with a table and the fix for the Vagrant FDB entry', () => {
     const r = vxprobe(['inspect', '--facts', path('vagrant.json'), '--nodes', path('nodes.json')]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/  1  error     peer-fdb-dst  node-b  FDB entry for node-b's VtepMAC c2:8a:fe:64:a4:f0 sends to 10\.0\.2\.15/);
+    expect(r.stdout).toMatch(/  1  error     peer-fdb-dst  node-b  node-a's FDB sends node-b's VtepMAC c2:8a:fe:64:a4:f0 to 10\.0\.2\.15/);
     expect(r.stdout).toMatch(/bridge fdb replace c2:8a:fe:64:a4:f0 dev flannel\.1 dst 192\.168\.1\.122 self permanent/);
   });
   it('prints {"node", "findings"} with --json and reads --nodes - from stdin', () => {

@@ -121,6 +121,6 @@ describe('inspect: a foreign VXLAN device on the overlay port', () => {
     expect(ids(errorsOf(r.findings))).toEqual(['vxlan-device-down', 'port-held-by-vxlan']);
     const found = r.findings.find((x) => x.id === 'port-held-by-vxlan')!;
     expect(found.message).toMatch(/vxlan0 \(external\/metadata mode\), not flannel\.1/);
-    expect(found.remedy).toMatch(/^ip link del vxlan0 if it is a leftover/);
+    expect(found.remedy).toMatch(/^if vxlan0 \(VNI 0\) is not the overlay's device, delete it: ip link del vxlan0; if another CNI\/OVS needs it/);
   });
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { FirewallRule } from '../../src/host/types.js';
+import { parseIptablesChains } from '../../src/host/firewall.js';
 import { errorsOf, healthyFacts, healthySpecs, ids, inspectFixture } from '../fixtures/inspect/cluster.js';
 
-const ipt = (chain: string, text: string, verdict: FirewallRule['verdict'], udpDports: number[] = []): FirewallRule => ({
-  backend: 'iptables', table: 'filter', chain, hook: chain.toLowerCase(), verdict, l4proto: /-p (\S+)/.exec(text)?.[1] ?? null, udpDports, text, packets: 3,
-});
+/** A filter table as iptables-save prints it. */
+const filter = (...lines: string[]) => parseIptablesChains(['*filter', ...lines, 'COMMIT'].join('\n'), 'iptables-nft');
 
 describe('inspect: sysctls', () => {
   it('reports ip_forward=0 with the sysctl to set', () => {
@@ -40,61 +39,67 @@ describe('inspect: sysctls', () => {
   });
 });
 
-describe('inspect: firewall', () => {
-  it('reports the CentOS FORWARD REJECT and the iptables -D that removes it', () => {
+describe('inspect: firewall (chains walked in order)', () => {
+  it('reports a FORWARD REJECT that comes before any ACCEPT, with the iptables -D that removes it', () => {
     const f = healthyFacts();
-    f.firewall.rules = [ipt('FORWARD', '-A FORWARD -j REJECT --reject-with icmp-host-prohibited', 'reject')];
+    f.firewall.chains = filter(':FORWARD ACCEPT [0:0]', '-A FORWARD -j REJECT --reject-with icmp-host-prohibited', '-A FORWARD -s 10.244.0.0/16 -j ACCEPT');
     const r = inspectFixture(f, healthySpecs());
     expect(ids(errorsOf(r.findings))).toEqual(['forward-rule-blocks-pods']);
-    expect(r.findings[0]!.remedy).toBe('iptables -t filter -D FORWARD -j REJECT --reject-with icmp-host-prohibited');
+    expect(r.findings[0]!.remedy).toMatch(/^iptables -t filter -D FORWARD -j REJECT --reject-with icmp-host-prohibited, or accept the pod network before it/);
   });
-  it('does not blame a REJECT that comes after flannel accepts the pod network', () => {
+  it('the CentOS layout: ACCEPT of the pod network, then the catch-all REJECT, is healthy', () => {
     const f = healthyFacts();
-    f.firewall.rules = [
-      ipt('FORWARD', '-A FORWARD -s 10.244.0.0/16 -j ACCEPT', 'accept'),
-      ipt('FORWARD', '-A FORWARD -j REJECT --reject-with icmp-host-prohibited', 'reject'),
-    ];
+    f.firewall.chains = filter(
+      ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]',
+      '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -p udp -m udp --dport 8472 -j ACCEPT', '-A INPUT -j REJECT --reject-with icmp-host-prohibited',
+      '-A FORWARD -s 10.244.0.0/16 -j ACCEPT', '-A FORWARD -d 10.244.0.0/16 -j ACCEPT', '-A FORWARD -j REJECT --reject-with icmp-host-prohibited',
+    );
     expect(inspectFixture(f, healthySpecs()).findings).toEqual([]);
   });
-  it('ignores narrow rules (conntrack INVALID, other subnets, tcp ports)', () => {
+  it('ignores narrow rules (conntrack INVALID, other subnets, tcp ports, other interfaces)', () => {
     const f = healthyFacts();
-    f.firewall.rules = [
-      ipt('FORWARD', '-A FORWARD -m conntrack --ctstate INVALID -j DROP', 'drop'),
-      ipt('FORWARD', '-A FORWARD -s 172.30.0.0/16 -j DROP', 'drop'),
-      ipt('FORWARD', '-A FORWARD -p tcp -m tcp --dport 25 -j REJECT', 'reject'),
-      ipt('FORWARD', '-A FORWARD -i eth7 -o eth8 -j DROP', 'drop'),
-    ];
+    f.firewall.chains = filter(
+      ':FORWARD ACCEPT [0:0]',
+      '-A FORWARD -m conntrack --ctstate INVALID -j DROP',
+      '-A FORWARD -s 172.30.0.0/16 -j DROP',
+      '-A FORWARD -p tcp -m tcp --dport 25 -j REJECT',
+      '-A FORWARD -i eth7 -o eth8 -j DROP',
+    );
     expect(inspectFixture(f, healthySpecs()).findings).toEqual([]);
   });
   it('reads nft rules and gives the delete-by-handle command', () => {
     const f = healthyFacts();
-    f.firewall.rules = [
-      { backend: 'nftables', table: 'inet filter', chain: 'forward', hook: 'forward', verdict: 'drop', l4proto: null, udpDports: [], text: 'ip daddr 10.244.1.0/24 counter packets 5 bytes 420 drop # handle 7', packets: 5 },
-    ];
+    f.firewall.chains = [{
+      backend: 'nftables', family: 'inet', table: 'filter', name: 'forward', hook: 'forward', priority: 0, type: 'filter', policy: 'accept',
+      rules: [{ matches: [{ field: 'daddr', neg: false, values: ['10.244.0.0/24'] }], action: { kind: 'drop', target: null }, text: 'ip daddr 10.244.0.0/24 counter packets 5 bytes 420 drop', packets: 5, handle: 7 }],
+    }];
     const found = inspectFixture(f, healthySpecs()).findings.find((x) => x.id === 'forward-rule-blocks-pods');
-    expect(found?.remedy).toBe('nft delete rule inet filter forward handle 7');
+    expect(found?.remedy).toMatch(/^nft delete rule inet filter forward handle 7/);
   });
-  it('reports FORWARD policy DROP when nothing accepts the pod network', () => {
+  it('reports FORWARD policy DROP when nothing accepts the pod network, naming the policy', () => {
     const f = healthyFacts();
-    f.firewall.forwardPolicy = 'drop';
+    f.firewall.chains = filter(':FORWARD DROP [0:0]');
     const r = inspectFixture(f, healthySpecs());
-    expect(ids(r.findings)).toEqual(['forward-policy-drop']);
-    expect(r.findings[0]!.remedy).toMatch(/iptables -I FORWARD -s 10\.244\.0\.0\/22 -j ACCEPT/);
-    f.firewall.rules = [ipt('FORWARD', '-A FORWARD -d 10.244.0.0/16 -j ACCEPT', 'accept')];
+    expect(r.findings.map((x) => [x.id, x.severity])).toEqual([['forward-policy-drop', 'error']]);
+    expect(r.findings[0]!.message).toMatch(/filter\/FORWARD policy DROP/);
+    expect(r.findings[0]!.remedy).toMatch(/iptables -t filter -I FORWARD -s 10\.244\.0\.0\/22 -j ACCEPT/);
+    f.firewall.chains = filter(':FORWARD DROP [0:0]', ':FLANNEL-FWD - [0:0]', '-A FORWARD -j FLANNEL-FWD', '-A FLANNEL-FWD -d 10.244.0.0/16 -j ACCEPT');
     expect(inspectFixture(f, healthySpecs()).findings).toEqual([]);
   });
   it('reports an INPUT rule dropping the VXLAN port, unless the port is accepted first', () => {
     const f = healthyFacts();
-    f.firewall.rules = [ipt('INPUT', '-A INPUT -p udp -m udp --dport 8472 -j DROP', 'drop', [8472])];
+    f.firewall.chains = filter(':INPUT ACCEPT [0:0]', '-A INPUT -p udp -m udp --dport 8472 -j DROP');
     const found = inspectFixture(f, healthySpecs()).findings.find((x) => x.id === 'input-rule-blocks-vxlan');
     expect(found?.remedy).toMatch(/^iptables -t filter -D INPUT -p udp -m udp --dport 8472 -j DROP/);
-    f.firewall.rules = [
-      ipt('INPUT', '-A INPUT -p udp -m udp --dport 8472 -j ACCEPT', 'accept', [8472]),
-      ipt('INPUT', '-A INPUT -j REJECT --reject-with icmp-host-prohibited', 'reject'),
-    ];
+    f.firewall.chains = filter(':INPUT ACCEPT [0:0]', '-A INPUT -p udp -m udp --dport 8472 -j ACCEPT', '-A INPUT -j REJECT --reject-with icmp-host-prohibited');
     expect(inspectFixture(f, healthySpecs()).findings).toEqual([]);
-    f.firewall.rules = [ipt('INPUT', '-A INPUT -p udp -m udp --dport 53 -j DROP', 'drop', [53])];
+    f.firewall.chains = filter(':INPUT ACCEPT [0:0]', '-A INPUT -p udp -m udp --dport 53 -j DROP');
     expect(inspectFixture(f, healthySpecs()).findings).toEqual([]);
+  });
+  it('names what it cannot evaluate as info, never as an error', () => {
+    const f = healthyFacts();
+    f.firewall.chains = filter(':FORWARD DROP [0:0]', '-A FORWARD -m set --match-set PODS src -j ACCEPT');
+    expect(inspectFixture(f, healthySpecs()).findings.map((x) => [x.id, x.severity])).toEqual([['firewall-undecided', 'info']]);
   });
   it('says when the firewall could not be read', () => {
     const f = healthyFacts();

@@ -1,5 +1,6 @@
 // The scenario catalog is complete and self-consistent (no root needed).
 import { describe, expect, it } from 'vitest';
+import { FAULTY_LAYOUTS, HOST_LAYOUTS } from '../../src/lab/host-layouts.js';
 import { compareVerdicts } from '../../src/lab/run.js';
 import { PROBED_PORTS, SCENARIOS } from '../../src/lab/scenarios.js';
 import { compareTruth } from '../../src/lab/truth.js';
@@ -16,8 +17,10 @@ describe('lab scenario catalog', () => {
     for (const k of [
       'sg-drop', 'hypervisor-eats-vxlan', 'port-held-by-program', 'second-vxlan-device', 'fdb-wrong-ip', 'stale-vtep-mac',
       'public-ip', 'mtu-black-hole', 'host-firewall', 'ip-forward-off', 'forward-reject', 'rp-filter-strict',
-      'all-udp-dropped', 'both-ports-closed',
+      'all-udp-dropped', 'both-ports-closed', 'host-layout',
     ]) expect(kinds).toContain(k);
+    const layouts = new Set(SCENARIOS.flatMap((s) => s.faults.flatMap((f) => (f.kind === 'host-layout' ? [f.layout] : []))));
+    expect([...layouts].sort()).toEqual([...HOST_LAYOUTS].sort());
   });
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s gives a known verdict for both ports and directions', (_, s) => {
@@ -28,7 +31,8 @@ describe('lab scenario catalog', () => {
         expect(VERDICTS).toContain(v?.verdict);
       }
     }
-    const faulty = s.faults.length > 0;
+    // A healthy host layout is no fault: it must give ok everywhere.
+    const faulty = s.faults.some((f) => f.kind !== 'host-layout' || FAULTY_LAYOUTS.has(f.layout));
     expect(s.expected.expectedVerdicts.some((v) => v.verdict !== 'ok')).toBe(faulty);
     expect(s.description.length).toBeGreaterThan(10);
   });

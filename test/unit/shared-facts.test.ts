@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareVtepTables } from '../../src/diagnose/vtep-tables.js';
+import { parseIptablesChains } from '../../src/host/firewall.js';
 import { hostFactsSchema } from '../../src/pair/messages.js';
 import { vtepEndpoints } from '../../src/pair/probe-frames.js';
 import { factsForPeer } from '../../src/pair/shared-facts.js';
@@ -38,5 +39,19 @@ describe('factsForPeer', () => {
     const cut = compareVtepTables({ ...ctx, sender: factsForPeer(big, vtepEndpoints(nodeFacts(A, B), [8472]), A.ip) });
     expect(full.map((p) => p.kind)).toEqual(['neigh-mac', 'fdb-dst']);
     expect(cut).toEqual(full);
+  });
+
+  it("carries kube-proxy-sized firewall chains within the line limit, marking a cut instead of hiding it", () => {
+    const big = bigNode();
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD DROP [0:0]', ':KUBE-SERVICES - [0:0]', '-A FORWARD -j KUBE-SERVICES'];
+    for (let i = 0; i < 5000; i++) lines.push(`-A KUBE-SERVICES -d 10.96.${i >> 8}.${i & 255}/32 -p tcp -m comment --comment "ns/svc-${i}:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable`);
+    lines.push('-A FORWARD -s 10.244.0.0/16 -j ACCEPT', 'COMMIT');
+    big.firewall.chains = parseIptablesChains(lines.join('\n'), 'iptables-nft');
+    const shared = factsForPeer(big, vtepEndpoints(nodeFacts(A, B), [8472]), A.ip);
+    expect(() => hostFactsSchema.check(JSON.parse(JSON.stringify(shared)))).not.toThrow();
+    expect(JSON.stringify(shared).length).toBeLessThan(200 * 1024);
+    const services = shared.firewall.chains.find((c) => c.name === 'KUBE-SERVICES')!;
+    expect(services.truncated).toBe(true);
+    expect(shared.firewall.gaps.join(' ')).toMatch(/KUBE-SERVICES \(iptables-nft\) cut after \d+ of 5000 rules/);
   });
 });

@@ -11,8 +11,8 @@ export const NONCE_HEX = /^[0-9a-f]{64}$/;
 export const MAC_HEX = /^[0-9a-f]{64}$/;
 
 export type Role = 'client' | 'server';
-/** Direction labels: a message MAC'd by the client is never valid from the server. */
-export type Direction = 'c2s' | 's2c';
+/** Channel direction labels (client-to-server, server-to-client; not a probe Direction): a message MAC'd by the client is never valid from the server. */
+export type ChannelDirection = 'c2s' | 's2c';
 
 export function newNonce(): Buffer {
   return randomBytes(NONCE_BYTES);
@@ -64,6 +64,6 @@ export function canonicalJson(value: unknown, depth = 0): string {
 }
 
 /** MAC of one session message: direction, sequence number and canonical {type, body}. */
-export function messageMac(key: Buffer, direction: Direction, seq: number, type: string, body: unknown): Buffer {
+export function messageMac(key: Buffer, direction: ChannelDirection, seq: number, type: string, body: unknown): Buffer {
   return hmac(key, `${direction}\0${seq}\0`, canonicalJson({ type, body }));
 }

@@ -1,4 +1,4 @@
-// The vxprobe control channel (DESIGN.md §6): wire format and the
+// The vxprobe control channel (docs/architecture.md, "The control channel"): wire format and the
 // authenticated message envelope.
 //
 // Transport: TCP (default port 7473), one JSON object per line, UTF-8, '\n'
@@ -34,7 +34,7 @@
 //   S -> C  result {"id":id,"result":<checked by the method's result schema on the client>}
 //   S -> C  error  {"id":id,"error":{"code":"handler-error"|"rate-limited"|"busy"|...,"message":"one line"}}
 //   either  abort  {"reason":"one line"}
-import { MAC_HEX, macEquals, messageMac, type Direction } from './auth.js';
+import { MAC_HEX, macEquals, messageMac, type ChannelDirection } from './auth.js';
 import type { LineConnection } from './connection.js';
 import { ControlError, excerpt, oneLine, printable } from './errors.js';
 import { parseObjectLine, toLine } from './framing.js';
@@ -71,7 +71,7 @@ const envelope = object({
   mac: string({ max: 64, pattern: MAC_HEX }),
 });
 
-const ACCEPTS: Record<Direction, readonly MessageType[]> = {
+const ACCEPTS: Record<ChannelDirection, readonly MessageType[]> = {
   // What each side may receive: the server gets calls, the client gets answers.
   c2s: ['call', 'abort'],
   s2c: ['result', 'error', 'abort'],
@@ -80,8 +80,8 @@ const ACCEPTS: Record<Direction, readonly MessageType[]> = {
 export class SecureChannel {
   private sendSeq = 0;
   private recvSeq = 0;
-  private readonly sendDir: Direction;
-  private readonly recvDir: Direction;
+  private readonly sendDir: ChannelDirection;
+  private readonly recvDir: ChannelDirection;
 
   constructor(
     readonly conn: LineConnection,

@@ -8,7 +8,7 @@ export interface Cidr {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-export function parseIpv4(text: string): number | null {
+export function ipv4ToNumber(text: string): number | null {
   const m = IPV4.exec(text);
   if (!m) return null;
   let n = 0;
@@ -21,7 +21,7 @@ export function parseIpv4(text: string): number | null {
 }
 
 export function isIpv4(text: string): boolean {
-  return parseIpv4(text) !== null;
+  return ipv4ToNumber(text) !== null;
 }
 
 export function formatIpv4(n: number): string {
@@ -36,7 +36,7 @@ function maskOf(len: number): number {
 export function parseCidr(text: string): Cidr | null {
   const [addr, lenText, extra] = text.split('/');
   if (addr === undefined || extra !== undefined) return null;
-  const ip = parseIpv4(addr);
+  const ip = ipv4ToNumber(addr);
   if (ip === null) return null;
   const len = lenText === undefined ? 32 : /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
   if (!(len >= 0 && len <= 32)) return null;

@@ -5,7 +5,7 @@ import { cidrContainsIp, parseCidr } from './ipv4.js';
 
 const MAIN_TABLE = 254;
 
-export function lookupRoute(routes: RouteInfo[], ip: number): RouteInfo | null {
+export function longestPrefixRoute(routes: RouteInfo[], ip: number): RouteInfo | null {
   let best: RouteInfo | null = null;
   let bestLen = -1;
   for (const r of routes) {
