@@ -49,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ++data;
     --size;
     if (size < 2 * n) return 0;
-    for (size_t i = 0; i < n; ++i) opts.vxlan_ports[i] = static_cast<uint16_t>(data[2 * i] << 8 | data[2 * i + 1]);
+    for (size_t i = 0; i < n; ++i) {
+      opts.vxlan_ports[i] = static_cast<uint16_t>(data[2 * i] << 8 | data[2 * i + 1]);
+    }
     opts.vxlan_port_count = n;
     data += 2 * n;
     size -= 2 * n;

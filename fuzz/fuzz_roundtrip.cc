@@ -126,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(f.has_vxlan && f.vxlan.vni == s.vni && f.vxlan.flags == s.vxlan_flags);
     FUZZ_CHECK(f.has_inner);
     CheckL2(s.inner.l2, f.inner);
-    const size_t inner_total = 20 + (s.inner.udp ? 8 : 8) + s.payload.size() + pad;
+    const size_t inner_total = 20 + 8 + s.payload.size() + pad;  // IPv4 + UDP or ICMP header
     CheckIp(s.inner.ip, f.inner, s.inner.udp ? 17 : 1, inner_total);
     if (s.inner.udp) {
       FUZZ_CHECK(f.inner.has_udp && f.inner.udp.checksum_ok == 1);

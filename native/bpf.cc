@@ -13,6 +13,9 @@ constexpr uint32_t kEthHeader = 14;
 constexpr uint32_t kVlanHeader = 4;
 
 sock_filter Stmt(uint16_t code, uint32_t k) { return BPF_STMT(code, k); }
+sock_filter Ja(size_t offset) {
+  return BPF_JUMP(BPF_JMP | BPF_JA, static_cast<uint32_t>(offset), 0, 0);
+}
 
 // An instruction whose jumps name targets (indexes of other symbolic
 // instructions) instead of offsets; kNext is the instruction after it.
@@ -70,8 +73,8 @@ std::vector<sock_filter> Assemble(const std::vector<SymbolicInsn>& sym) {
       f.jt = static_cast<uint8_t>((far_t[i] ? tramp_t : t) - at - 1);
       f.jf = static_cast<uint8_t>((far_f[i] ? tramp_f : fl) - at - 1);
       out.push_back(f);
-      if (far_t[i]) out.push_back(BPF_JUMP(BPF_JMP | BPF_JA, static_cast<uint32_t>(t - tramp_t - 1), 0, 0));
-      if (far_f[i]) out.push_back(BPF_JUMP(BPF_JMP | BPF_JA, static_cast<uint32_t>(fl - tramp_f - 1), 0, 0));
+      if (far_t[i]) out.push_back(Ja(t - tramp_t - 1));
+      if (far_f[i]) out.push_back(Ja(fl - tramp_f - 1));
     } else if (BPF_CLASS(f.code) == BPF_JMP) {  // BPF_JA
       f.k = static_cast<uint32_t>(pos[target_of(i, sym[i].ja)] - at - 1);
       out.push_back(f);

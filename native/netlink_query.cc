@@ -149,7 +149,8 @@ Napi::Object NeighborObject(Napi::Env env, KeyCache& key,
 void InitNetlinkQuery(Napi::Env env, Napi::Object exports) {
   exports.Set("routeGet", Napi::Function::New(env, Guarded<RouteGet>, "routeGet"));
   exports.Set("neighborGet", Napi::Function::New(env, Guarded<NeighborGet>, "neighborGet"));
-  exports.Set("neighborResolve", Napi::Function::New(env, Guarded<NeighborResolve>, "neighborResolve"));
+  exports.Set("neighborResolve",
+              Napi::Function::New(env, Guarded<NeighborResolve>, "neighborResolve"));
 }
 
 }  // namespace vxprobe

@@ -343,7 +343,8 @@ Napi::Value PacketSocket::GetClosed(const Napi::CallbackInfo& info) {
 
 void InitPacketSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::DefineClass(env));
-  exports.Set("buildPortFilter", Napi::Function::New(env, Guarded<BuildPortFilterJs>, "buildPortFilter"));
+  exports.Set("buildPortFilter",
+              Napi::Function::New(env, Guarded<BuildPortFilterJs>, "buildPortFilter"));
 }
 
 }  // namespace vxprobe

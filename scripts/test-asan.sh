@@ -8,7 +8,8 @@
 #
 # Arguments are passed to vitest (test files or directories); by default the
 # unit tests plus the lab tests that drive the native socket, burst, capture
-# and netlink paths. ASAN_LAB=all runs the whole lab suite instead.
+# and netlink paths (AF_PACKET send/burst/capture/filter/lifetime, hostile
+# sendBurst, big netlink dumps, every netlink/ethtool reader). ASAN_LAB=all runs the whole lab suite instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/sanitize-build.sh asan
@@ -21,9 +22,11 @@ if [ $# -eq 0 ]; then
   if [ "${ASAN_LAB:-}" = all ]; then
     set -- test/unit test/lab
   else
+    # Not send-sniff and frame-kernel: they pass under ASan too, but their
+    # fixed capture windows (sniff --timeout-ms 1500, a 3-ping tcpdump) are
+    # too short for processes started 3-5x slower.
     set -- test/unit test/lab/packet-socket.test.ts test/lab/native-hostile-burst.test.ts \
-      test/lab/send-sniff.test.ts test/lab/netlink-big.test.ts test/lab/host-facts.test.ts \
-      test/lab/frame-kernel.test.ts
+      test/lab/netlink-big.test.ts test/lab/host-facts.test.ts
   fi
 fi
 

@@ -73,7 +73,7 @@ describe('buffers detached by option getters', () => {
     const opts = {
       get layer() {
         detach(ab);
-        return 'ethernet';
+        return 'ethernet' as const;
       },
     };
     const parsed = addon.parseFrame(buf, opts);
