@@ -63,4 +63,6 @@ export { loadSecret } from './pair/secret.js';
 export { classify } from './diagnose/classify.js';
 export type { PairReport, PortResult, Verdict as PairVerdict, EvidenceItem, RunRecord } from './diagnose/types.js';
 export { renderTable } from './report/table.js';
+export { reportFromRun, RUN_FORMAT, RUN_FORMAT_VERSION, type SavedRun, type RunOptions, type RunTiming } from './record/saved-run.js';
+export { readRunFile, writeRunFile, parseSavedRun } from './record/run-file.js';
 export { FINDING_CATALOG, type FindingKind } from './inspect/catalog.js';

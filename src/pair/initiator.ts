@@ -5,7 +5,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { randomInt } from 'node:crypto';
-import { classify } from '../diagnose/classify.js';
 import type { PairReport, RunRecord, Sighting } from '../diagnose/types.js';
 import { UsageError } from '../errors.js';
 import { collectHostFacts } from '../host/facts.js';
@@ -17,6 +16,8 @@ import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
+import { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun, type SavedRun } from '../record/saved-run.js';
+import { vxprobeVersion } from '../record/run-file.js';
 
 export interface PairOptions {
   peer: string;
@@ -34,6 +35,8 @@ export interface PairOptions {
   timeoutMs?: number;
   /** Progress lines ("round 2: 31/40 probes seen"). */
   onProgress?: (line: string) => void;
+  /** Given the complete run record the report was made from (`pair --record`; `explain` replays it). */
+  onRecord?: (run: SavedRun) => void;
 }
 
 /** When each resend round starts, ms after the first. */
@@ -151,7 +154,28 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       icmp: [...sniffer.icmp, ...remote.icmp],
       notSent: [...notSent].map(([probeId, reason]) => ({ probeId, reason })),
     };
-    return toReport(opts.peer, record, started);
+    const run: SavedRun = {
+      format: RUN_FORMAT,
+      formatVersion: RUN_FORMAT_VERSION,
+      vxprobeVersion: vxprobeVersion(),
+      options: {
+        peer: opts.peer,
+        iface: opts.iface ?? null,
+        ports,
+        baselinePort,
+        vni: opts.vni ?? null,
+        timeoutMs: opts.timeoutMs ?? 2500,
+        controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
+        controlHost: opts.controlHost ?? null,
+        name: opts.name ?? null,
+      },
+      timing: { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started },
+      record,
+    };
+    // The live report is the replay of its own record, so `explain` prints the same.
+    const report = reportFromRun(run);
+    opts.onRecord?.(run);
+    return report;
   } finally {
     sniffer.close();
     sender?.close();
@@ -159,19 +183,11 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   }
 }
 
+/** The report of a record made now (library entry kept for callers that build RunRecords themselves). */
 export function toReport(peerArg: string, record: RunRecord, started: number): PairReport {
-  const results = classify(record);
-  return {
-    version: 1,
-    peer: peerArg,
-    nodes: { local: { name: record.local.hostname, ip: record.localIp }, peer: { name: record.peer.hostname, ip: record.peerIp } },
-    ports: record.plan.ports,
-    baselinePort: record.plan.baselinePort,
-    runId: record.plan.runId,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    results,
-    ok: results.every((r) => r.verdict === 'ok'),
-  };
+  const p = record.plan;
+  const options = { peer: peerArg, iface: null, ports: p.ports, baselinePort: p.baselinePort, vni: null, timeoutMs: 0, controlPort: DEFAULT_CONTROL_PORT, controlHost: null, name: null };
+  const timing = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started };
+  return reportFromRun({ format: RUN_FORMAT, formatVersion: RUN_FORMAT_VERSION, vxprobeVersion: vxprobeVersion(), options, timing, record });
 }
 

@@ -92,7 +92,7 @@ export const hostFactsSchema: s.Schema<HostFacts> = s.object({
 const vtepEndpoint = s.object({ port, vni, ip, mac });
 
 const direction = s.enumOf(['forward', 'reverse'] as const);
-const probeSpec: s.Schema<ProbeSpec> = s.object({
+export const probeSpec: s.Schema<ProbeSpec> = s.object({
   probeId: s.int({ min: 1, max: 65535 }),
   direction,
   kind: s.enumOf(['plain', 'vxlan', 'vxlan-other-vni', 'vxlan-size', 'baseline', 'vtep-peer', 'vtep-own', 'vtep-kernel'] as const),
@@ -102,7 +102,7 @@ const probeSpec: s.Schema<ProbeSpec> = s.object({
   copies: s.int({ min: 1, max: 3 }),
 });
 
-const sighting: s.Schema<Sighting> = s.object({
+export const sighting: s.Schema<Sighting> = s.object({
   probeId: u32,
   seq: u32,
   at: s.enumOf(['sender', 'receiver'] as const),
@@ -123,7 +123,7 @@ const sighting: s.Schema<Sighting> = s.object({
   inner: s.nullable(s.enumOf(['echo-request', 'echo-reply', 'udp'] as const)),
 });
 
-const icmpSighting: s.Schema<IcmpSighting> = s.object({
+export const icmpSighting: s.Schema<IcmpSighting> = s.object({
   probeId: u32,
   at: s.enumOf(['sender', 'receiver'] as const),
   time: s.number({ min: 0, max: 1e15 }),

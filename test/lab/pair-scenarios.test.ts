@@ -1,25 +1,29 @@
 // Every lab scenario, probed by the real `vxprobe listen` (node b) and
 // `vxprobe pair` (node a): the verdicts for 8472 and 8475 in both directions
 // must be exactly the scenario's, and the evidence must name what a person
-// would check by hand.
-import { beforeAll, expect, it } from 'vitest';
+// would check by hand. Every run is recorded (`--record`), and `explain` on
+// the record must print the live report exactly.
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SCENARIOS } from '../../src/lab/scenarios.js';
 import { describeRoot } from '../helpers/root.js';
 import { evidenceText, pairScenario, result } from './pair-helpers.js';
 import type { PairReport } from '../../src/diagnose/types.js';
+import { RecordDir, explainRecord, liveOutputs } from './helpers/replay.js';
 
 const twoNode = SCENARIOS.filter((s) => s.topology !== 'mesh');
 const reports = new Map<string, PairReport>();
+const records = new RecordDir();
 
 describeRoot('pair on every lab scenario', () => {
   beforeAll(async () => {
     // Two labs at a time: each is a few namespaces, and the runs are mostly waiting.
     const queue = [...twoNode];
     const worker = async () => {
-      for (let sc = queue.shift(); sc; sc = queue.shift()) reports.set(sc.name, (await pairScenario(sc.name)).report);
+      for (let sc = queue.shift(); sc; sc = queue.shift()) reports.set(sc.name, (await pairScenario(sc.name, { args: records.args(sc.name) })).report);
     };
     await Promise.all([worker(), worker()]);
   }, 600_000);
+  afterAll(() => records.remove());
 
   for (const sc of twoNode) {
     it(`${sc.name}: verdicts are exactly the expected ones`, () => {
@@ -32,6 +36,16 @@ describeRoot('pair on every lab scenario', () => {
         expect(r.evidence.length).toBeGreaterThan(0);
         expect(r.remedy === null).toBe(r.verdict === 'ok');
       }
+    });
+  }
+
+  for (const sc of twoNode) {
+    it(`${sc.name}: explain on the recorded run prints the live report exactly`, () => {
+      const replay = explainRecord(records.path(sc.name));
+      const live = liveOutputs(reports.get(sc.name)!);
+      expect(replay.status, replay.stderr).toBe(reports.get(sc.name)!.ok ? 0 : 1);
+      expect(replay.json).toBe(live.json);
+      expect(replay.table).toBe(live.table);
     });
   }
 
