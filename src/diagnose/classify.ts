@@ -8,6 +8,7 @@ import { forwardingBlocks, inputRulesFor, rpFilterOn } from './host-path.js';
 import type { Direction } from '../pair/plan-types.js';
 import { arrived, icmpName, ofKind, outcomesFor, rejections, sent, type ProbeOutcome } from './observe.js';
 import { remedyFor, type RemedyContext } from './remedy.js';
+import { kernelDropEvidence } from './drop-reasons.js';
 import type { EvidenceItem, PortResult, RunRecord, Verdict } from './types.js';
 import { compareVtepTables, vtepOnPort } from './vtep-tables.js';
 
@@ -217,6 +218,7 @@ function decide(
             ev('no-reply', `${receiver.name}'s kernel sent no echo reply, and its tables towards ${sender.name} are correct`),
             ...rules.map((r) => ev('firewall-rule', `${r.backend} ${r.table}/${r.chain}: ${r.text}${r.packets !== null ? ` (${r.packets} packets)` : ''}`, { ...r })),
             ...(rp === 1 ? [ev('rp-filter-strict', `${receiver.name} has strict rp_filter (1) on ${receiver.facts.nic.name}: packets from ${sender.ip} are dropped if its route back to them leaves by another device`, { rpFilter: rp })] : []),
+            ...kernelDropEvidence(record, direction, receiver.name, ofKind(onPort, port, 'vtep-peer', 'vtep-own')),
           ],
           remedy: { ...base, kind: 'host-drop', rules, rpFilterStrict: rp === 1, forwarding: [], nic: receiver.facts.nic.name },
         };
@@ -229,7 +231,11 @@ function decide(
         return {
           verdict: 'host-drop',
           reason: `${receiver.name}'s VTEP answers, but it does not forward overlay traffic to its pods (${blocks[0]!.kind})`,
-          evidence: [ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`), ...blocks],
+          evidence: [
+            ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`),
+            ...blocks,
+            ...kernelDropEvidence(record, direction, receiver.name, ofKind(onPort, port, 'vtep-peer', 'vtep-own')),
+          ],
           remedy: { ...base, kind: 'host-drop', rules: [], rpFilterStrict: false, forwarding: blocks, nic: receiver.facts.nic.name },
         };
       }

@@ -16,6 +16,7 @@ import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
+import { DropTrace, arrivedHere } from '../host/drop-trace.js';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun, type SavedRun } from '../record/saved-run.js';
 import { vxprobeVersion } from '../record/run-file.js';
 
@@ -81,6 +82,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const local = await collectHostFacts({ iface: hop.ifname, ports: sniffPorts });
   if (opts.name) local.hostname = opts.name;
   const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator' });
+  // Reverse probes arrive here: the kernel's reasons if it drops them.
+  const drops = DropTrace.start(hop.ifname);
   let sender: ProbeSender | null = null;
   let client: ControlClient<PairMethods> | null = null;
   try {
@@ -142,7 +145,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     await sleep(POLL_MS);
     await poll();
     if (sniffer.failure) throw sniffer.failure;
-    await client.call('finish', {});
+    const localDrops = drops.stop(arrivedHere(sniffer.sightings));
+    const finished = await client.call('finish', {});
 
     const record: RunRecord = {
       plan,
@@ -153,6 +157,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       sightings: seen(),
       icmp: [...sniffer.icmp, ...remote.icmp],
       notSent: [...notSent].map(([probeId, reason]) => ({ probeId, reason })),
+      kernelDrops: { local: localDrops, peer: finished.kernelDrops ?? null },
     };
     const run: SavedRun = {
       format: RUN_FORMAT,
@@ -178,6 +183,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     return report;
   } finally {
     sniffer.close();
+    drops.close();
     sender?.close();
     client?.close();
   }

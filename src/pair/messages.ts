@@ -5,6 +5,7 @@ import type { MethodSpec } from './control/rpc.js';
 import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
 import type { ProbeSpec } from './plan-types.js';
+import { kernelDropCaptureSchema } from './kernel-drop-schema.js';
 
 const MAX_LIST = 4096;
 const name = s.string({ max: 64 });
@@ -157,8 +158,8 @@ export const pairMethods = {
     params: s.object({ fromSighting: s.int({ min: 0, max: 1 << 20 }), fromIcmp: s.int({ min: 0, max: 1 << 20 }) }),
     result: s.object({ sightings: s.array(sighting, { max: 2048 }), icmp: s.array(icmpSighting, { max: 2048 }), dropped: count }),
   },
-  /** Ends the run: the listener stops sniffing. */
-  finish: { params: s.empty, result: s.empty },
+  /** Ends the run: the listener stops sniffing and says what its kernel dropped (optional: older listeners send nothing). */
+  finish: { params: s.empty, result: s.object({ kernelDrops: s.optional(kernelDropCaptureSchema) }) },
 } satisfies Record<string, MethodSpec<any, any>>;
 
 export type PairMethods = typeof pairMethods;

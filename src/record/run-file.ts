@@ -10,6 +10,7 @@ import { CannotRunError, UsageError } from '../errors.js';
 import { s, SchemaError } from '../pair/control/index.js';
 import { hostFactsSchema, icmpSighting, probeSpec, sighting } from '../pair/messages.js';
 import type { RunRecord } from '../diagnose/types.js';
+import { kernelDropCaptureSchema } from '../pair/kernel-drop-schema.js';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type RunOptions, type SavedRun } from './saved-run.js';
 
 /** Far above any real run (a few hundred probes, a few thousand sightings, two hosts' facts). */
@@ -46,6 +47,7 @@ const recordSchema: s.Schema<RunRecord> = s.object({
   sightings: s.array(sighting, { max: MAX_SIGHTINGS }),
   icmp: s.array(icmpSighting, { max: MAX_SIGHTINGS }),
   notSent: s.array(s.object({ probeId: s.int({ min: 0, max: 0xffffffff }), reason: text }), { max: 256 }),
+  kernelDrops: s.optional(s.object({ local: s.nullable(kernelDropCaptureSchema), peer: s.nullable(kernelDropCaptureSchema) })),
 });
 
 const savedRunSchema: s.Schema<SavedRun> = s.object({
