@@ -8,7 +8,7 @@ import { forwardingBlocks, inputRulesFor, rpFilterOn } from './host-path.js';
 import type { Direction } from '../pair/plan-types.js';
 import { arrived, icmpName, ofKind, outcomesFor, rejections, sent, type ProbeOutcome } from './observe.js';
 import { remedyFor, type RemedyContext } from './remedy.js';
-import { kernelDropEvidence } from './drop-reasons.js';
+import { forwardingDropEvidence, kernelDropEvidence } from './drop-reasons.js';
 import type { EvidenceItem, PortResult, RunRecord, Verdict } from './types.js';
 import { compareVtepTables, vtepOnPort } from './vtep-tables.js';
 
@@ -234,7 +234,7 @@ function decide(
           evidence: [
             ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`),
             ...blocks,
-            ...kernelDropEvidence(record, direction, receiver.name, ofKind(onPort, port, 'vtep-peer', 'vtep-own')),
+            ...forwardingDropEvidence(record, direction, receiver.name, ofKind(onPort, port, 'pod-forward')),
           ],
           remedy: { ...base, kind: 'host-drop', rules: [], rpFilterStrict: false, forwarding: blocks, nic: receiver.facts.nic.name },
         };

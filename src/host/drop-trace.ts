@@ -33,9 +33,11 @@ function cleanupAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Counted before cleanup, which unhooks us once no trace is left.
+  const alone = process.listenerCount(signal) === 1;
   cleanupAll();
-  // Only ours listening: die of the signal as if we had not been here.
-  if (process.listenerCount(signal) === 1) {
+  // Only ours was listening: die of the signal as if we had not been here.
+  if (alone) {
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);
   }
@@ -73,6 +75,11 @@ export class DropTrace {
     private readonly note: string | null,
     private readonly offsetMs: number,
   ) {}
+
+  /** The tracefs instance directory while capturing (null when unavailable). */
+  get instance(): string | null {
+    return this.closed ? null : this.dir;
+  }
 
   /** Starts capturing; never throws: where tracefs cannot be used the capture says why. */
   static start(nic: string, opts: DropTraceOptions = {}): DropTrace {

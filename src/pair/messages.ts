@@ -96,7 +96,7 @@ const direction = s.enumOf(['forward', 'reverse'] as const);
 export const probeSpec: s.Schema<ProbeSpec> = s.object({
   probeId: s.int({ min: 1, max: 65535 }),
   direction,
-  kind: s.enumOf(['plain', 'vxlan', 'vxlan-other-vni', 'vxlan-size', 'baseline', 'vtep-peer', 'vtep-own', 'vtep-kernel'] as const),
+  kind: s.enumOf(['plain', 'vxlan', 'vxlan-other-vni', 'vxlan-size', 'baseline', 'vtep-peer', 'vtep-own', 'vtep-kernel', 'pod-forward'] as const),
   port,
   vni: s.nullable(vni),
   size: s.nullable(s.int({ min: 64, max: 9000 })),

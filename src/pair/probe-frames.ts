@@ -6,6 +6,7 @@ import { buildFrame, type FrameSpec } from '../wire/frame.js';
 import { encodeToken } from '../wire/token.js';
 import type { ProbeSpec } from './plan-types.js';
 import { vtepOnPort } from '../diagnose/vtep-tables.js';
+import { podForwardTarget } from './pod-forward.js';
 
 /** A node's VTEP as the other side needs it to craft echoes. */
 export interface VtepEndpoint {
@@ -91,6 +92,21 @@ export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): Buil
     }
     case 'vtep-own':
       return buildFromOwnTables(spec, seq, ctx, outer);
+    case 'pod-forward': {
+      const own = ctx.facts && vtepOnPort(ctx.facts, spec.port);
+      const peer = ctx.peerVteps.find((v) => v.port === spec.port);
+      if (!own?.vtepIp || !own.mac || !peer) return { path: 'none', reason: `no VTEP on udp/${spec.port} at both ends` };
+      const target = podForwardTarget(ctx.facts.routes, peer.ip);
+      if (!target) return { path: 'none', reason: `no route sends a pod network via ${peer.ip}` };
+      return {
+        path: 'wire',
+        frame: buildFrame({
+          ...outer,
+          vxlan: { vni: peer.vni },
+          inner: { srcMac: own.mac, dstMac: peer.mac, srcIp: own.vtepIp, dstIp: target, ttl: 1, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+        }),
+      };
+    }
     case 'vtep-kernel': {
       const own = vtepOnPort(ctx.facts, spec.port);
       const peer = ctx.peerVteps.find((v) => v.port === spec.port);

@@ -93,6 +93,21 @@ describeRoot('pair on every lab scenario', () => {
     expect(evidenceText(result(reports.get('host-firewall-8472')!, 8472, 'forward'))).toMatch(/dport 8472/);
   });
 
+  it('host-drop names the receiving kernel\'s own drop reason (skb:kfree_skb) next to the table evidence', () => {
+    const kernel = (name: string) =>
+      result(reports.get(name)!, 8472, 'forward')
+        .evidence.filter((e) => e.kind.startsWith('kernel-'))
+        .map((e) => `${e.kind}:${(e.data?.reason as string | undefined) ?? ''}`);
+    expect(kernel('host-firewall-8472')).toEqual(['kernel-drop-reason:NETFILTER_DROP']);
+    expect(kernel('rp-filter-strict')).toEqual(['kernel-drop-reason:IP_RPFILTER']);
+    // ip_forward=0: the TTL-1 packet to b's pod network is dropped where forwarding is refused.
+    expect(kernel('ip-forward-off')).toEqual(['kernel-drop-reason:IP_INADDRERRORS']);
+    // b forwards (the TTL expired as designed); the FORWARD rule named in the table evidence drops later.
+    expect(kernel('forward-reject')).toEqual(['kernel-forwards:IP_INHDR']);
+    const fw = result(reports.get('host-firewall-8472')!, 8472, 'forward').evidence.map((e) => e.kind);
+    expect(fw.indexOf('kernel-drop-reason')).toBe(fw.lastIndexOf('firewall-rule') + 1);
+  });
+
   it('offloaded checksums of kernel-encapsulated frames are not reported as bad', () => {
     for (const name of ['healthy-l2', 'healthy-routed']) {
       const kinds = reports.get(name)!.results.flatMap((r) => r.evidence.map((e) => e.kind));
