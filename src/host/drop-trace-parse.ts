@@ -7,14 +7,17 @@ import type { KernelDrop } from './kernel-drop-types.js';
 export const MAX_DROPS = 512;
 /**
  * After calibration a frame's sniffer timestamp and its receive event differ
- * by microseconds (both are taken as the NIC's packet enters the stack); other
- * namespaces' NICs of the same name carry look-alike frames, so this is tight.
+ * by microseconds on an idle host, by milliseconds on a loaded one (the
+ * sniffer stamps a frame when the NIC queues it, the tracepoint fires when
+ * the stack takes it). The VTEP probes carry a length unique to their run
+ * (src/pair/probe-frames.ts), so look-alikes from other namespaces' NICs of
+ * the same name rarely share it.
  */
-const ALIGN_MS = 0.25;
+const ALIGN_MS = 10;
 /** The two clocks are read within a millisecond of each other at start; look this far for the offset. */
-const CALIBRATE_MS = 5;
+const CALIBRATE_MS = 20;
 /** Offsets this close count as the same (the calibration's histogram bin). */
-const BIN_MS = 0.05;
+const BIN_MS = 0.5;
 
 /** A packet the NIC handed to the stack during the window, and how it ended if dropped. */
 export interface Received {
@@ -39,7 +42,7 @@ const LINE = /\s(\d+\.\d+):\s+(netif_receive_skb|kfree_skb):\s+(.*)$/;
  * softirq pass, microseconds after receipt; a freed skb's address is soon
  * reused by another packet, whose later drop must not be blamed on ours.
  */
-export const MAX_FATE_MS = 0.5;
+export const MAX_FATE_MS = 2;
 
 /**
  * Packets received on `nic`, in order, each with the drop that followed it
@@ -73,7 +76,9 @@ export function receivesFromTrace(text: string, nic: string, offsetMs: number): 
     if (!rx) continue;
     open.delete(skb);
     if (time - rx.time > MAX_FATE_MS) continue;
-    const reason = /reason: (\w+)/.exec(fields)?.[1] ?? 'NOT_SPECIFIED';
+    // Names as the kernel prints them; an unknown value prints as hex, kept readable and within the schema.
+    const raw = /reason: (\S+)/.exec(fields)?.[1] ?? 'NOT_SPECIFIED';
+    const reason = raw.toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, 48);
     const location = (/location=(\S+)/.exec(fields)?.[1] ?? '').replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+$/, '').slice(0, 64);
     rx.drop = { reason, location };
   }
@@ -110,14 +115,15 @@ function calibrate(receives: Received[], frames: ArrivedFrame[]): number {
 export function alignFrames(receives: Received[], frames: ArrivedFrame[]): { matched: number; drops: KernelDrop[]; truncated: boolean } {
   const sorted = [...frames].sort((a, b) => a.time - b.time);
   const shift = calibrate(receives, sorted);
-  let last = -1;
+  // Frames and receive events keep their order; per length, so a look-alike of one length cannot push another's pairing.
+  const lastByLen = new Map<number, number>();
   let matched = 0;
   let truncated = false;
   const drops: KernelDrop[] = [];
   for (const f of sorted) {
-    // The nearest same-length receive after the last one paired: frames and receive events keep their order.
+    // The nearest same-length receive after the last one of that length paired.
     let pick = -1;
-    for (let i = last + 1; i < receives.length; i++) {
+    for (let i = (lastByLen.get(f.ipLength) ?? -1) + 1; i < receives.length; i++) {
       const r = receives[i]!;
       const d = r.time - shift - f.time;
       if (d > ALIGN_MS) break;
@@ -125,7 +131,7 @@ export function alignFrames(receives: Received[], frames: ArrivedFrame[]): { mat
       if (pick < 0 || Math.abs(d) < Math.abs(receives[pick]!.time - shift - f.time)) pick = i;
     }
     if (pick < 0) continue;
-    last = pick;
+    lastByLen.set(f.ipLength, pick);
     matched++;
     const drop = receives[pick]!.drop;
     if (!drop) continue;

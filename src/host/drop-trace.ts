@@ -15,8 +15,8 @@ import type { KernelDropCapture } from './kernel-drop-types.js';
 import { alignFrames, receivesFromTrace, type ArrivedFrame } from './drop-trace-parse.js';
 
 const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-/** Per-CPU ring size of our instance: room for a probe window on a busy host. */
-const BUFFER_KB = 2048;
+/** Per-CPU ring size of our instance: room for a probe window on a busy host (the kernel allocates it per CPU). */
+const BUFFER_KB = 1024;
 /** At most this much of the trace is read back. */
 const MAX_TRACE_BYTES = 64 * 1024 * 1024;
 
@@ -58,7 +58,8 @@ function unhookProcess(): void {
 }
 
 function unavailable(nic: string, note: string): KernelDropCapture {
-  return { available: false, note, nic, framesSeen: 0, framesMatched: 0, drops: [], truncated: false };
+  // Notes cross the control channel: bounded, whatever an error message held.
+  return { available: false, note: note.slice(0, 240), nic, framesSeen: 0, framesMatched: 0, drops: [], truncated: false };
 }
 
 /** Epoch ms minus CLOCK_MONOTONIC ms, now (the instance's trace clock is `mono`). */

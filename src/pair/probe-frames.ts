@@ -47,6 +47,16 @@ const PROBE_MAC = '02:56:58:50:00:02';
 const INNER_SRC = '198.18.0.1';
 const INNER_DST = '198.18.0.2';
 
+/**
+ * Outer IPv4 length of the crafted VTEP probes (echoes and pod-forward): one
+ * per run, so the receiving kernel's drop trace can tell this run's frames
+ * from look-alikes of other runs (docs/kernel-drop-reasons.md). Well above
+ * their natural length, far below any overlay MTU.
+ */
+export function vtepProbeLength(runId: number): number {
+  return 160 + (runId % 256);
+}
+
 export function vtepEndpoints(facts: HostFacts, ports: number[]): VtepEndpoint[] {
   const out: VtepEndpoint[] = [];
   for (const port of ports) {
@@ -87,6 +97,7 @@ export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): Buil
           ...outer,
           vxlan: { vni: peer.vni },
           inner: { srcMac: own.mac, dstMac: peer.mac, srcIp: own.vtepIp, dstIp: peer.ip, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+          padTo: vtepProbeLength(ctx.runId),
         }),
       };
     }
@@ -104,6 +115,7 @@ export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): Buil
           ...outer,
           vxlan: { vni: peer.vni },
           inner: { srcMac: own.mac, dstMac: peer.mac, srcIp: own.vtepIp, dstIp: target, ttl: 1, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+          padTo: vtepProbeLength(ctx.runId),
         }),
       };
     }
@@ -151,6 +163,7 @@ function buildFromOwnTables(spec: ProbeSpec, seq: number, ctx: SendContext, oute
       payload,
       vxlan: { vni: fdb.vni ?? own.vni },
       inner: { srcMac: own.mac, dstMac: neigh.mac, srcIp: own.vtepIp, dstIp: peer.ip, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+      padTo: vtepProbeLength(ctx.runId),
     }),
   };
 }

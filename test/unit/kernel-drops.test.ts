@@ -25,12 +25,12 @@ describe('reading the trace', () => {
       [105, 'NETFILTER_DROP'],
       // Decapsulated on flannel.1 and not dropped: one packet, no drop.
       [55, null],
-      // Freed 2 ms later: past MAX_FATE_MS, the address may belong to another packet by then.
+      // Freed 4 ms later: past MAX_FATE_MS, the address may belong to another packet by then.
       [105, null],
       [576, 'IP_RPFILTER'],
     ]);
     expect(rx[0]!.drop!.location).toBe('nft_do_chain');
-    expect(MAX_FATE_MS).toBeLessThan(2);
+    expect(MAX_FATE_MS).toBeLessThan(4);
   });
 
   it('another NIC\'s drops (another namespace\'s eth1) are never ours', () => {
@@ -39,6 +39,11 @@ describe('reading the trace', () => {
 
   it('converts the trace clock with the offset', () => {
     expect(receivesFromTrace(TRACE, 'eth0', 5000)[0]!.time).toBeCloseTo(105_000.1, 3);
+  });
+
+  it('a reason this vxprobe does not know (printed as hex) stays a schema-safe name', () => {
+    const text = '  x-1 [000] ..s1.   1.000000: netif_receive_skb: dev=eth0 skbaddr=00000000aaaa0009 len=60\n  x-1 [000] ..s1.   1.000010: kfree_skb: skbaddr=00000000aaaa0009 rx_sk=0000000000000000 protocol=2048 location=x+0x1/0x2 reason: 0x9a\n';
+    expect(receivesFromTrace(text, 'eth0', 0)[0]!.drop).toEqual({ reason: '0X9A', location: 'x' });
   });
 
   it('survives garbage: no line is a crash', () => {
@@ -63,7 +68,7 @@ describe('pairing frames with receive events', () => {
   });
 
   it('a frame without its receive event (wrong length, or too far in time) is not paired with a stranger', () => {
-    const res = alignFrames(rx, [frame(11, 100_000.1, 105), frame(14, 100_000.3, 55), frame(20, 100_003.0, 576), frame(30, 100_001.2, 105), frame(31, 100_000.2, 999)]);
+    const res = alignFrames(rx, [frame(11, 100_000.1, 105), frame(14, 100_000.3, 55), frame(20, 100_003.0, 576), frame(30, 100_030, 105), frame(31, 100_000.2, 999)]);
     expect(res.matched).toBe(3);
     expect(res.drops.map((d) => d.probeId)).toEqual([11, 20]);
   });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/diagnose/classify.js';
 import type { RunRecord } from '../../src/diagnose/types.js';
-import { buildProbe, type SendContext } from '../../src/pair/probe-frames.js';
+import { buildProbe, vtepProbeLength, type SendContext } from '../../src/pair/probe-frames.js';
 import { podForwardTarget } from '../../src/pair/pod-forward.js';
 import type { ProbeSpec } from '../../src/pair/plan-types.js';
 import { parseFrame } from '../../src/wire/frame.js';
@@ -30,6 +30,14 @@ describe('pod-forward probe', () => {
     expect(f?.inner?.eth?.dst).toBe(B.vtep!.mac);
     expect(f?.inner?.ipv4).toMatchObject({ src: A.vtep!.ip, dst: '10.244.1.2', ttl: 1 });
     expect(f?.token).toEqual({ runId: 77, probeId: 9, seq: 2 });
+  });
+
+  it('the crafted VTEP probes share one outer length per run, so a drop trace can tell this run\'s frames apart', () => {
+    for (const kind of ['vtep-peer', 'vtep-own', 'pod-forward'] as const) {
+      const built = buildProbe({ ...spec, kind }, 1, ctx());
+      expect(built.path === 'wire' && parseFrame(built.frame).ipv4?.totalLength, kind).toBe(vtepProbeLength(77));
+    }
+    expect(vtepProbeLength(77)).not.toBe(vtepProbeLength(78));
   });
 
   it('is not sent without a route to the peer\'s pod network', () => {
