@@ -12,6 +12,7 @@ apt-get install -y -qq --no-install-recommends \
   iproute2 nftables iptables tcpdump tshark etcd-server ethtool \
   netcat-openbsd iputils-ping procps kmod ca-certificates openssl libcap2-bin \
   build-essential python3 cmake clang libfuzzer-14-dev \
+  util-linux mount \
   >/dev/null
 
 npm ci
