@@ -61,7 +61,7 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
   const listener = lab.spawn(b.name, withTracefs([process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b)]), { env, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     await waitForLine(listener, /waiting on/, 15_000, `vxprobe listen in ${b.netns.name}`);
-    const ports = (opts.ports ?? [8472, 8475]).join(',');
+    const ports = (opts.ports ?? lab.scenario.probePorts ?? [8472, 8475]).join(',');
     // Strict rp_filter on b drops everything a sends to its eth0, the control
     // channel too; as an operator would, reach b's listener over its other link.
     const controlHost = lab.scenario.faults.some((f) => f.kind === 'rp-filter-strict') ? ['--control-host', RP_FILTER_SIDE_IP] : [];
