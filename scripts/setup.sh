@@ -13,6 +13,7 @@ apt-get install -y -qq --no-install-recommends \
   netcat-openbsd iputils-ping procps kmod ca-certificates openssl libcap2-bin \
   build-essential python3 cmake clang libfuzzer-14-dev libclang-rt-14-dev \
   mmdebstrap podman runc g++-aarch64-linux-gnu qemu-user \
+  util-linux mount \
   >/dev/null
 
 npm ci

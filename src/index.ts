@@ -68,4 +68,6 @@ export { vtepOnPort, vxlanDevicesOnPort, FLAVOURS, type OverlayFlavour } from '.
 export { checkPeerTables, indexTables, type PeerVtep, type TableFault } from './overlay/vtep-tables.js';
 export { parseNftChains, parseIptablesChains } from './host/firewall.js';
 export { renderTable } from './report/table.js';
+export { reportFromRun, RUN_FORMAT, RUN_FORMAT_VERSION, type SavedRun, type RunOptions, type RunTiming } from './record/saved-run.js';
+export { readRunFile, writeRunFile, parseSavedRun } from './record/run-file.js';
 export { FINDING_CATALOG, type FindingKind } from './inspect/catalog.js';

@@ -7,7 +7,9 @@ import { pair } from '../pair/initiator.js';
 import { loadSecret } from '../pair/secret.js';
 import { DEFAULT_CONTROL_PORT } from '../pair/control/index.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS } from '../pair/plan.js';
-import { renderEvidence, renderTable } from '../report/table.js';
+import { checkRecordPath, writeRunFile } from '../record/run-file.js';
+import type { SavedRun } from '../record/saved-run.js';
+import { printPairReport } from './pair-output.js';
 import { parsePort, parseVni } from '../wire/addr.js';
 
 function portList(value: string): number[] {
@@ -40,10 +42,13 @@ interface PairCliOptions {
   verbose?: boolean;
   secretFile?: string;
   name?: string;
+  record?: string;
 }
 
 async function runPair(peer: string, o: PairCliOptions): Promise<void> {
+  if (o.record) checkRecordPath(o.record);
   const secret = loadSecret({ secretFile: o.secretFile });
+  let saved: SavedRun | undefined;
   const tty = process.stderr.isTTY && !o.json;
   const report = await pair({
     peer,
@@ -57,14 +62,12 @@ async function runPair(peer: string, o: PairCliOptions): Promise<void> {
     vni: o.vni,
     timeoutMs: o.timeoutMs,
     onProgress: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
+    onRecord: (run) => (saved = run),
   });
   if (tty) process.stderr.write('\r\x1b[2K');
-  if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else {
-    process.stdout.write(renderTable(report, { color: process.stdout.isTTY }));
-    if (o.verbose) process.stdout.write('\nEvidence:\n' + renderEvidence(report.results));
-  }
-  process.exitCode = report.ok ? 0 : 1;
+  printPairReport(report, o);
+  // After printing: a record that cannot be written must not cost the report.
+  if (o.record && saved) writeRunFile(o.record, saved);
 }
 
 function pairCommand(name: string, description: string): Command {
@@ -80,6 +83,7 @@ function pairCommand(name: string, description: string): Command {
     .option('--timeout-ms <ms>', 'longest the probing may take', positiveMs('--timeout-ms'), 2500)
     .option('--json', 'print one JSON document (see README)')
     .option('-v, --verbose', 'print the evidence behind every verdict')
+    .option('--record <file>', 'also save the complete run (plan, both nodes\' facts, every sighting) for `vxprobe explain`')
     .addOption(secretOption())
     .addOption(nameOption())
     .action(runPair);

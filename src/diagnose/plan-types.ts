@@ -19,7 +19,9 @@ export type ProbeKind =
   /** VTEP echo crafted from the sender's own route/neigh/FDB tables (a). */
   | 'vtep-own'
   /** ICMP echo to the receiver's VTEP address, encapsulated by the sender's kernel (c). */
-  | 'vtep-kernel';
+  | 'vtep-kernel'
+  /** VTEP frame with a TTL-1 packet to the receiver's pod network: where its forwarding ends (src/pair/pod-forward.ts). */
+  | 'pod-forward';
 
 export interface ProbeSpec {
   /** Unique within a run; carried in every frame's token. */

@@ -8,6 +8,7 @@ import { arrived, ofKind, sent, type ProbeOutcome } from './observe.js';
 import { countLine, ev, type Decision, type Rule, type RuleContext, type Side } from './rule-context.js';
 import type { EvidenceItem } from './types.js';
 import { compareVtepTables } from './vtep-tables.js';
+import { forwardingDropEvidence, kernelDropEvidence } from './drop-reasons.js';
 
 const kernelEcho = (c: RuleContext) => ofKind(c.onPort, c.port, 'vtep-kernel')[0];
 const peerEcho = (c: RuleContext) => ofKind(c.onPort, c.port, 'vtep-peer')[0];
@@ -38,6 +39,8 @@ export const echoUnanswered: Rule = (c) => {
       ev('echo-arrived', `the VTEP echo to ${rxVtep.vtepIp} (VNI ${rxVtep.vni}, inner dst ${rxVtep.mac}) reached ${receiver.name}'s NIC intact`),
       ev('no-reply', `${receiver.name}'s kernel sent no echo reply, and its tables towards ${sender.name} are correct`),
       ...blocks.map((b) => b.evidence),
+      // The receiver's own kernel's word comes right after the rule that matched.
+      ...kernelDropEvidence(c.record, c.direction, receiver.name, ofKind(c.onPort, port, 'vtep-peer', 'vtep-own')),
       ...unsure,
     ],
     remedy: { ...c.base, kind: 'host-drop', fixes: fixesFor(receiver.facts, rxVtep.device, blocks, port), nic: receiver.facts.nic.name },
@@ -54,7 +57,11 @@ export const notForwarded: Rule = (c) => {
   return {
     verdict: 'host-drop',
     reason: `${receiver.name}'s VTEP answers, but it does not forward overlay traffic to its pods (${blocks[0]!.evidence.kind})`,
-    evidence: [ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`), ...blocks.map((b) => b.evidence)],
+    evidence: [
+      ev('vtep-answers', `${receiver.name}'s kernel answered the VTEP echo on ${port}`),
+      ...blocks.map((b) => b.evidence),
+      ...forwardingDropEvidence(c.record, c.direction, receiver.name, ofKind(c.onPort, port, 'pod-forward')),
+    ],
     remedy: { ...c.base, kind: 'host-drop', fixes: fixesFor(receiver.facts, rxVtep.device, blocks, port), nic: receiver.facts.nic.name },
   };
 };

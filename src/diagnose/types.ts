@@ -2,6 +2,7 @@
 // (what each side saw plus both sides' host facts), so every verdict can be
 // reproduced from a recorded JSON fixture without root.
 import type { HostFacts } from '../host/types.js';
+import type { KernelDropCapture } from '../host/kernel-drop-types.js';
 import type { Direction, ProbePlan } from './plan-types.js';
 
 /** One captured frame carrying one of this run's tokens, as a sniffer saw it. */
@@ -58,6 +59,8 @@ export interface RunRecord {
   icmp: IcmpSighting[];
   /** Probes that could not be sent, with the reason (e.g. no VXLAN device). */
   notSent: { probeId: number; reason: string }[];
+  /** Each side's kernel drop reasons for packets its NIC received (null: that side sent none). */
+  kernelDrops?: { local: KernelDropCapture | null; peer: KernelDropCapture | null };
 }
 
 export type Verdict =

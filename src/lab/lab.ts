@@ -7,6 +7,7 @@ import { Shell, shellQuote, type ExecOptions, type ExecResult } from './exec.js'
 import { makeFault, type Fault, type FaultContext } from './faults.js';
 import { deleteNetns, killProcessesIn, newRunTag, releaseNetns, type Netns } from './netns.js';
 import { planNode, programPod, programVtep, startFlannel } from './overlay.js';
+import { planCalicoNode, programFelixPeer } from './calico-overlay.js';
 import { getScenario } from './scenarios.js';
 import { buildUnderlay, type Underlay } from './topology.js';
 import type { LabNode, Scenario } from './types.js';
@@ -110,7 +111,8 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
     underlay = buildUnderlay(shell, tag, sc.topology, sc.nodeCount ?? 2);
     namespaces.push(...[underlay.router, underlay.hypervisor].filter((n): n is Netns => !!n));
     namespaces.push(...underlay.nodes.map((n) => n.netns));
-    const nodes = underlay.nodes.map((u) => planNode(shell, tag, u, port, vni));
+    const calico = sc.overlay === 'calico';
+    const nodes = underlay.nodes.map((u) => (calico ? planCalicoNode(shell, tag, u) : planNode(shell, tag, u, port, vni)));
     namespaces.push(...nodes.map((n) => n.pod));
     const faults = sc.faults.map((f) => makeFault(f));
     const ctx: FaultContext = {
@@ -128,11 +130,12 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
     for (const node of nodes) {
       programPod(node);
       const up = programVtep(node);
-      if (!up && !blocked.has(node.name)) throw new Error(`flannel.${vni} on node ${node.name} did not come up`);
+      if (!up && !blocked.has(node.name)) throw new Error(`${node.vxlanDev} on node ${node.name} did not come up`);
     }
     for (const node of nodes) {
       if (blocked.has(node.name)) continue;
-      startFlannel(node, nodes.filter((n) => n !== node), false);
+      if (calico) for (const peer of nodes.filter((n) => n !== node)) programFelixPeer(node, peer);
+      else startFlannel(node, nodes.filter((n) => n !== node), false);
     }
     for (const f of faults) f.apply?.(ctx);
     const applied: (AppliedFault & { impl: Fault })[] = faults.map((f) => ({ name: f.name, spec: f.spec, active: true, impl: f }));

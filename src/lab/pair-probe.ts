@@ -10,6 +10,7 @@ import { CannotRunError } from '../errors.js';
 import type { Lab } from './lab.js';
 import type { LabProbe, ProbeResult } from './run.js';
 import { RP_FILTER_SIDE_IP } from './faults.js';
+import { withTracefs } from './tracefs.js';
 
 /** bin/vxprobe, from src/lab/ or dist/lab/ alike. */
 export const VXPROBE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'vxprobe');
@@ -57,16 +58,16 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
   if (!a || !b) throw new CannotRunError('the lab needs two nodes');
   const env = { ...process.env, VXPROBE_SECRET: randomBytes(24).toString('hex') };
   const name = (n: typeof a) => n.nodeDoc.metadata.name;
-  const listener = lab.spawn(b.name, [process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const listener = lab.spawn(b.name, withTracefs([process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b)]), { env, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     await waitForLine(listener, /waiting on/, 15_000, `vxprobe listen in ${b.netns.name}`);
-    const ports = (opts.ports ?? [8472, 8475]).join(',');
+    const ports = (opts.ports ?? lab.scenario.probePorts ?? [8472, 8475]).join(',');
     // Strict rp_filter on b drops everything a sends to its eth0, the control
     // channel too; as an operator would, reach b's listener over its other link.
     const controlHost = lab.scenario.faults.some((f) => f.kind === 'rp-filter-strict') ? ['--control-host', RP_FILTER_SIDE_IP] : [];
     const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...controlHost, ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
     const started = performance.now();
-    const run = await collect(lab.spawn(a.name, [process.execPath, VXPROBE_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const run = await collect(lab.spawn(a.name, withTracefs([process.execPath, VXPROBE_BIN, ...args]), { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     opts.onPairExit?.(performance.now() - started);
     if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as PairReport;

@@ -100,6 +100,10 @@ export interface Scenario {
   nodeCount?: number;
   /** UDP port the lab's flannel runs on (default 8472). */
   port?: number;
+  /** The overlay the nodes run (default flannel; calico: src/lab/calico-overlay.ts). */
+  overlay?: 'flannel' | 'calico';
+  /** Ports `pair` probes in this scenario (default 8472, 8475). */
+  probePorts?: number[];
   vni?: number;
   faults: FaultSpec[];
   expected: {

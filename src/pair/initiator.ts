@@ -5,7 +5,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { randomInt } from 'node:crypto';
-import { classify } from '../diagnose/classify.js';
 import type { PairReport, RunRecord, Sighting } from '../diagnose/types.js';
 import { UsageError } from '../errors.js';
 import { collectHostFacts } from '../host/facts.js';
@@ -17,6 +16,9 @@ import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
+import { DropTrace, arrivedHere } from '../host/drop-trace.js';
+import { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun, type SavedRun } from '../record/saved-run.js';
+import { vxprobeVersion } from '../record/run-file.js';
 
 export interface PairOptions {
   peer: string;
@@ -34,6 +36,8 @@ export interface PairOptions {
   timeoutMs?: number;
   /** Progress lines ("round 2: 31/40 probes seen"). */
   onProgress?: (line: string) => void;
+  /** Given the complete run record the report was made from (`pair --record`; `explain` replays it). */
+  onRecord?: (run: SavedRun) => void;
 }
 
 /** When each resend round starts, ms after the first. */
@@ -78,6 +82,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const local = await collectHostFacts({ iface: hop.ifname, ports: sniffPorts });
   if (opts.name) local.hostname = opts.name;
   const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator' });
+  // Reverse probes arrive here: the kernel's reasons if it drops them.
+  const drops = DropTrace.start(hop.ifname);
   let sender: ProbeSender | null = null;
   let client: ControlClient<PairMethods> | null = null;
   try {
@@ -141,7 +147,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     await sleep(POLL_MS);
     await poll();
     if (sniffer.failure) throw sniffer.failure;
-    await client.call('finish', {});
+    const localDrops = drops.stop(arrivedHere(sniffer.sightings));
+    const finished = await client.call('finish', {});
 
     const record: RunRecord = {
       plan,
@@ -152,28 +159,43 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       sightings: seen(),
       icmp: [...sniffer.icmp, ...remote.icmp],
       notSent: [...notSent].map(([probeId, reason]) => ({ probeId, reason })),
+      kernelDrops: { local: localDrops, peer: finished.kernelDrops ?? null },
     };
-    return toReport(opts.peer, record, started);
+    const run: SavedRun = {
+      format: RUN_FORMAT,
+      formatVersion: RUN_FORMAT_VERSION,
+      vxprobeVersion: vxprobeVersion(),
+      options: {
+        peer: opts.peer,
+        iface: opts.iface ?? null,
+        ports,
+        baselinePort,
+        vni: opts.vni ?? null,
+        timeoutMs: opts.timeoutMs ?? 2500,
+        controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
+        controlHost: opts.controlHost ?? null,
+        name: opts.name ?? null,
+      },
+      timing: { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started },
+      record,
+    };
+    // The live report is the replay of its own record, so `explain` prints the same.
+    const report = reportFromRun(run);
+    opts.onRecord?.(run);
+    return report;
   } finally {
     sniffer.close();
+    drops.close();
     sender?.close();
     client?.close();
   }
 }
 
+/** The report of a record made now (library entry kept for callers that build RunRecords themselves). */
 export function toReport(peerArg: string, record: RunRecord, started: number): PairReport {
-  const results = classify(record);
-  return {
-    version: 1,
-    peer: peerArg,
-    nodes: { local: { name: record.local.hostname, ip: record.localIp }, peer: { name: record.peer.hostname, ip: record.peerIp } },
-    ports: record.plan.ports,
-    baselinePort: record.plan.baselinePort,
-    runId: record.plan.runId,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    results,
-    ok: results.every((r) => r.verdict === 'ok'),
-  };
+  const p = record.plan;
+  const options = { peer: peerArg, iface: null, ports: p.ports, baselinePort: p.baselinePort, vni: null, timeoutMs: 0, controlPort: DEFAULT_CONTROL_PORT, controlHost: null, name: null };
+  const timing = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started };
+  return reportFromRun({ format: RUN_FORMAT, formatVersion: RUN_FORMAT_VERSION, vxprobeVersion: vxprobeVersion(), options, timing, record });
 }
 

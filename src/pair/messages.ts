@@ -5,6 +5,7 @@ import type { MethodSpec } from './control/rpc.js';
 import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
 import type { ProbeSpec } from './plan-types.js';
+import { kernelDropCaptureSchema } from './kernel-drop-schema.js';
 
 const MAX_LIST = 4096;
 const name = s.string({ max: 64 });
@@ -108,17 +109,17 @@ export const hostFactsSchema: s.Schema<HostFacts> = s.object({
 const vtepEndpoint = s.object({ port, vni, ip, mac });
 
 const direction = s.enumOf(['forward', 'reverse'] as const);
-const probeSpec: s.Schema<ProbeSpec> = s.object({
+export const probeSpec: s.Schema<ProbeSpec> = s.object({
   probeId: s.int({ min: 1, max: 65535 }),
   direction,
-  kind: s.enumOf(['plain', 'vxlan', 'vxlan-other-vni', 'vxlan-size', 'baseline', 'vtep-peer', 'vtep-own', 'vtep-kernel'] as const),
+  kind: s.enumOf(['plain', 'vxlan', 'vxlan-other-vni', 'vxlan-size', 'baseline', 'vtep-peer', 'vtep-own', 'vtep-kernel', 'pod-forward'] as const),
   port,
   vni: s.nullable(vni),
   size: s.nullable(s.int({ min: 64, max: 9000 })),
   copies: s.int({ min: 1, max: 3 }),
 });
 
-const sighting: s.Schema<Sighting> = s.object({
+export const sighting: s.Schema<Sighting> = s.object({
   probeId: u32,
   seq: u32,
   at: s.enumOf(['sender', 'receiver'] as const),
@@ -139,7 +140,7 @@ const sighting: s.Schema<Sighting> = s.object({
   inner: s.nullable(s.enumOf(['echo-request', 'echo-reply', 'udp'] as const)),
 });
 
-const icmpSighting: s.Schema<IcmpSighting> = s.object({
+export const icmpSighting: s.Schema<IcmpSighting> = s.object({
   probeId: u32,
   at: s.enumOf(['sender', 'receiver'] as const),
   time: s.number({ min: 0, max: 1e15 }),
@@ -173,8 +174,8 @@ export const pairMethods = {
     params: s.object({ fromSighting: s.int({ min: 0, max: 1 << 20 }), fromIcmp: s.int({ min: 0, max: 1 << 20 }) }),
     result: s.object({ sightings: s.array(sighting, { max: 2048 }), icmp: s.array(icmpSighting, { max: 2048 }), dropped: count }),
   },
-  /** Ends the run: the listener stops sniffing. */
-  finish: { params: s.empty, result: s.empty },
+  /** Ends the run: the listener stops sniffing and says what its kernel dropped (optional: older listeners send nothing). */
+  finish: { params: s.empty, result: s.object({ kernelDrops: s.optional(kernelDropCaptureSchema) }) },
 } satisfies Record<string, MethodSpec<any, any>>;
 
 export type PairMethods = typeof pairMethods;

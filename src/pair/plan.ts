@@ -55,6 +55,7 @@ export function buildPlan(opts: PlanOptions): ProbePlan {
         add(direction, 'vtep-peer', port, rxDev.vxlan!.vni, null);
         add(direction, 'vtep-own', port, txDev.vxlan!.vni, null);
         add(direction, 'vtep-kernel', port, txDev.vxlan!.vni, null);
+        add(direction, 'pod-forward', port, rxDev.vxlan!.vni, null);
       }
     }
     add(direction, 'baseline', opts.baselinePort, null, null);

@@ -6,6 +6,7 @@ import { buildFrame, type FrameSpec } from '../wire/frame.js';
 import { encodeToken } from '../wire/token.js';
 import type { ProbeSpec } from './plan-types.js';
 import { vtepOnPort } from '../overlay/vtep.js';
+import { podForwardTarget } from './pod-forward.js';
 
 /** A node's VTEP as the other side needs it to craft echoes. */
 export interface VtepEndpoint {
@@ -45,6 +46,16 @@ const NOBODY_MAC = '02:56:58:50:00:01';
 const PROBE_MAC = '02:56:58:50:00:02';
 const INNER_SRC = '198.18.0.1';
 const INNER_DST = '198.18.0.2';
+
+/**
+ * Outer IPv4 length of the crafted VTEP probes (echoes and pod-forward): one
+ * per run, so the receiving kernel's drop trace can tell this run's frames
+ * from look-alikes of other runs (docs/kernel-drop-reasons.md). Well above
+ * their natural length, far below any overlay MTU.
+ */
+export function vtepProbeLength(runId: number): number {
+  return 160 + (runId % 256);
+}
 
 export function vtepEndpoints(facts: HostFacts, ports: number[]): VtepEndpoint[] {
   const out: VtepEndpoint[] = [];
@@ -86,11 +97,28 @@ export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): Buil
           ...outer,
           vxlan: { vni: peer.vni },
           inner: { srcMac: own.mac, dstMac: peer.mac, srcIp: own.vtepIp, dstIp: peer.ip, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+          padTo: vtepProbeLength(ctx.runId),
         }),
       };
     }
     case 'vtep-own':
       return buildFromOwnTables(spec, seq, ctx, outer);
+    case 'pod-forward': {
+      const own = ctx.facts && vtepOnPort(ctx.facts, spec.port);
+      const peer = ctx.peerVteps.find((v) => v.port === spec.port);
+      if (!own?.vtepIp || !own.mac || !peer) return { path: 'none', reason: `no VTEP on udp/${spec.port} at both ends` };
+      const target = podForwardTarget(ctx.facts.routes, peer.ip);
+      if (!target) return { path: 'none', reason: `no route sends a pod network via ${peer.ip}` };
+      return {
+        path: 'wire',
+        frame: buildFrame({
+          ...outer,
+          vxlan: { vni: peer.vni },
+          inner: { srcMac: own.mac, dstMac: peer.mac, srcIp: own.vtepIp, dstIp: target, ttl: 1, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+          padTo: vtepProbeLength(ctx.runId),
+        }),
+      };
+    }
     case 'vtep-kernel': {
       const own = vtepOnPort(ctx.facts, spec.port);
       const peer = ctx.peerVteps.find((v) => v.port === spec.port);
@@ -135,6 +163,7 @@ function buildFromOwnTables(spec: ProbeSpec, seq: number, ctx: SendContext, oute
       payload,
       vxlan: { vni: fdb.vni ?? own.vni },
       inner: { srcMac: own.mac, dstMac: neigh.mac, srcIp: own.vtepIp, dstIp: peer.ip, protocol: 'icmp', icmpId: spec.probeId & 0xffff, icmpSeq: seq & 0xffff },
+      padTo: vtepProbeLength(ctx.runId),
     }),
   };
 }

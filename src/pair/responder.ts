@@ -15,6 +15,7 @@ import { factsForPeer } from './shared-facts.js';
 import { ProbeSender } from './probe-sender.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
+import { DropTrace, arrivedHere } from '../host/drop-trace.js';
 
 export interface ListenOptions {
   iface: string;
@@ -45,12 +46,15 @@ interface Run {
   sender: ProbeSender | null;
   reverse: Map<number, ProbeSpec>;
   rounds: Set<number>;
+  /** The kernel's drop reasons for what this NIC receives during the run. */
+  drops: DropTrace;
 }
 
 function closeRun(run: Run | undefined): void {
   if (!run) return;
   run.sniffer.close();
   run.sender?.close();
+  run.drops.close();
 }
 
 export async function listen(opts: ListenOptions): Promise<Listener> {
@@ -69,7 +73,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       const facts = await collectHostFacts({ iface: opts.iface, ports });
       if (opts.name) facts.hostname = opts.name;
       const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder' });
-      const run: Run = { runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, sniffer, sender: null, reverse: new Map(), rounds: new Set() };
+      const run: Run = { runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, sniffer, sender: null, reverse: new Map(), rounds: new Set(), drops: DropTrace.start(facts.nic.name) };
       runs.set(session.id, run);
       session.signal.addEventListener('abort', () => {
         closeRun(runs.get(session.id));
@@ -130,9 +134,11 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     },
 
     async finish(_params, session) {
-      closeRun(runs.get(session.id));
+      const run = runs.get(session.id);
+      const kernelDrops = run?.drops.stop(arrivedHere(run.sniffer.sightings));
+      closeRun(run);
       runs.delete(session.id);
-      return {};
+      return kernelDrops ? { kernelDrops } : {};
     },
   });
 

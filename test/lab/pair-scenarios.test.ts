@@ -1,25 +1,29 @@
 // Every lab scenario, probed by the real `vxprobe listen` (node b) and
 // `vxprobe pair` (node a): the verdicts for 8472 and 8475 in both directions
 // must be exactly the scenario's, and the evidence must name what a person
-// would check by hand.
-import { beforeAll, expect, it } from 'vitest';
+// would check by hand. Every run is recorded (`--record`), and `explain` on
+// the record must print the live report exactly.
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SCENARIOS } from '../../src/lab/scenarios.js';
 import { describeRoot } from '../helpers/root.js';
 import { evidenceText, pairScenario, result } from './pair-helpers.js';
 import type { PairReport } from '../../src/diagnose/types.js';
+import { RecordDir, explainRecord, liveOutputs } from './helpers/replay.js';
 
 const twoNode = SCENARIOS.filter((s) => s.topology !== 'mesh');
 const reports = new Map<string, PairReport>();
+const records = new RecordDir();
 
 describeRoot('pair on every lab scenario', () => {
   beforeAll(async () => {
     // Two labs at a time: each is a few namespaces, and the runs are mostly waiting.
     const queue = [...twoNode];
     const worker = async () => {
-      for (let sc = queue.shift(); sc; sc = queue.shift()) reports.set(sc.name, (await pairScenario(sc.name)).report);
+      for (let sc = queue.shift(); sc; sc = queue.shift()) reports.set(sc.name, (await pairScenario(sc.name, { args: records.args(sc.name) })).report);
     };
     await Promise.all([worker(), worker()]);
   }, 600_000);
+  afterAll(() => records.remove());
 
   for (const sc of twoNode) {
     it(`${sc.name}: verdicts are exactly the expected ones`, () => {
@@ -32,6 +36,16 @@ describeRoot('pair on every lab scenario', () => {
         expect(r.evidence.length).toBeGreaterThan(0);
         expect(r.remedy === null).toBe(r.verdict === 'ok');
       }
+    });
+  }
+
+  for (const sc of twoNode) {
+    it(`${sc.name}: explain on the recorded run prints the live report exactly`, () => {
+      const replay = explainRecord(records.path(sc.name));
+      const live = liveOutputs(reports.get(sc.name)!);
+      expect(replay.status, replay.stderr).toBe(reports.get(sc.name)!.ok ? 0 : 1);
+      expect(replay.json).toBe(live.json);
+      expect(replay.table).toBe(live.table);
     });
   }
 
@@ -77,6 +91,21 @@ describeRoot('pair on every lab scenario', () => {
 
   it('receiving host firewall: host-drop names the rule', () => {
     expect(evidenceText(result(reports.get('host-firewall-8472')!, 8472, 'forward'))).toMatch(/dport 8472/);
+  });
+
+  it('host-drop names the receiving kernel\'s own drop reason (skb:kfree_skb) next to the table evidence', () => {
+    const kernel = (name: string) =>
+      result(reports.get(name)!, 8472, 'forward')
+        .evidence.filter((e) => e.kind.startsWith('kernel-'))
+        .map((e) => `${e.kind}:${(e.data?.reason as string | undefined) ?? ''}`);
+    expect(kernel('host-firewall-8472')).toEqual(['kernel-drop-reason:NETFILTER_DROP']);
+    expect(kernel('rp-filter-strict')).toEqual(['kernel-drop-reason:IP_RPFILTER']);
+    // ip_forward=0: the TTL-1 packet to b's pod network is dropped where forwarding is refused.
+    expect(kernel('ip-forward-off')).toEqual(['kernel-drop-reason:IP_INADDRERRORS']);
+    // b forwards (the TTL expired as designed); the FORWARD rule named in the table evidence drops later.
+    expect(kernel('forward-reject')).toEqual(['kernel-forwards:IP_INHDR']);
+    const fw = result(reports.get('host-firewall-8472')!, 8472, 'forward').evidence.map((e) => e.kind);
+    expect(fw.indexOf('kernel-drop-reason')).toBe(fw.lastIndexOf('firewall-rule') + 1);
   });
 
   it('offloaded checksums of kernel-encapsulated frames are not reported as bad', () => {

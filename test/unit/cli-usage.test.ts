@@ -20,6 +20,8 @@ describe('CLI usage errors', () => {
     [['sniff', '--iface'], /argument missing/],
     [['send', '--iface', 'eth0', '--dst', '10.0.0.300', '--port', '8472'], /10\.0\.0\.300/],
     [['pair', '127.0.0.1'], /no secret: pass --secret-file FILE or set VXPROBE_SECRET/],
+    [['explain'], /missing required argument 'record'/],
+    [['pair', '127.0.0.1', '--record', '/nonexistent-dir/run.json'], /--record \/nonexistent-dir\/run.json: cannot write in \/nonexistent-dir/],
   ])('%j exits 2', (args, message) => {
     const res = run(...args);
     expect(res.status, res.stderr).toBe(2);
@@ -30,6 +32,6 @@ describe('CLI usage errors', () => {
   it('help exits 0 and lists the commands', () => {
     const res = run('--help');
     expect(res.status).toBe(0);
-    for (const cmd of ['pair', 'listen', 'inspect', 'lab', 'send', 'sniff']) expect(res.stdout).toContain(cmd);
+    for (const cmd of ['pair', 'listen', 'inspect', 'lab', 'send', 'sniff', 'explain']) expect(res.stdout).toContain(cmd);
   });
 });
