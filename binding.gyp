@@ -8,7 +8,6 @@
         "native/frame_parse.cc",
         "native/frame_build.cc",
         "native/frame_spec.cc",
-        "native/frame_object.cc",
         "native/frame_record.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",

@@ -4,31 +4,33 @@
 
 #include <cstring>
 
-#include "frame.h"
+#include "frame_record.h"
 
 namespace vxprobe {
 
-Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions& parse,
-                           bool with_raw) {
-  Napi::Object rec = Napi::Object::New(env);
-  rec.Set("time", Napi::Number::New(env, f.time_ms));
-  rec.Set("direction", Napi::String::New(env, f.pkttype == PACKET_OUTGOING ? "out" : "in"));
-  rec.Set("length", Napi::Number::New(env, f.wire_len));
-  rec.Set("frame", ParseFrameToObject(env, f.data, f.captured_len, parse));
-  if (with_raw) rec.Set("raw", Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
-  if (f.vlan_valid) rec.Set("vlan", Napi::Number::New(env, f.vlan_tci & 0x0fff));
-  if (f.csum_not_ready) rec.Set("checksumPending", Napi::Boolean::New(env, true));
-  return rec;
+bool FillCaptureRecord(const RingFrame& f, const ParseOptions& parse, double* out,
+                       std::string* error, std::string* quoted_error) {
+  out[CaptureRec::time] = f.time_ms;
+  out[CaptureRec::outgoing] = f.pkttype == PACKET_OUTGOING ? 1 : 0;
+  out[CaptureRec::wireLength] = f.wire_len;
+  out[CaptureRec::capturedLength] = f.captured_len;
+  out[CaptureRec::vlan] = f.vlan_valid ? (f.vlan_tci & 0x0fff) : -1;
+  out[CaptureRec::checksumPending] = f.csum_not_ready ? 1 : 0;
+  return ParseToRecord(f.data, f.captured_len, parse, out + CaptureRec::parse, error,
+                       quoted_error);
 }
 
 bool FindToken(const uint8_t* data, size_t len, uint32_t run_id, TokenHit* hit) {
-  constexpr size_t kTokenLen = 20;
-  uint8_t prefix[12] = {'V', 'X', 'P', 'B', 1, 0, 0, 0};
-  prefix[8] = static_cast<uint8_t>(run_id >> 24);
-  prefix[9] = static_cast<uint8_t>(run_id >> 16);
-  prefix[10] = static_cast<uint8_t>(run_id >> 8);
-  prefix[11] = static_cast<uint8_t>(run_id);
-  if (len < kTokenLen) return false;
+  constexpr size_t kPrefix = kTokenRunIdOffset + 4;
+  static_assert(kPrefix == 12 && kTokenSeqOffset + 4 == kTokenLength, "token layout");
+  uint8_t prefix[kPrefix] = {};
+  std::memcpy(prefix, kTokenMagic, sizeof kTokenMagic);
+  prefix[4] = kTokenVersion;
+  prefix[kTokenRunIdOffset] = static_cast<uint8_t>(run_id >> 24);
+  prefix[kTokenRunIdOffset + 1] = static_cast<uint8_t>(run_id >> 16);
+  prefix[kTokenRunIdOffset + 2] = static_cast<uint8_t>(run_id >> 8);
+  prefix[kTokenRunIdOffset + 3] = static_cast<uint8_t>(run_id);
+  if (len < kTokenLength) return false;
   // Only frames that are UDP at the outer level: an ICMP error quoting one of
   // our probes carries its token too, but it is not the probe arriving.
   size_t l3 = 14;
@@ -39,12 +41,12 @@ bool FindToken(const uint8_t* data, size_t len, uint32_t run_id, TokenHit* hit) 
   }
   if (ethertype != 0x0800 || len < l3 + 20 || data[l3 + 9] != 17) return false;
   const uint8_t* at = static_cast<const uint8_t*>(memmem(data, len, prefix, sizeof(prefix)));
-  if (!at || static_cast<size_t>(data + len - at) < kTokenLen) return false;
+  if (!at || static_cast<size_t>(data + len - at) < kTokenLength) return false;
   auto be32 = [](const uint8_t* p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
   };
-  hit->probe_id = be32(at + 12);
-  hit->seq = be32(at + 16);
+  hit->probe_id = be32(at + kTokenProbeIdOffset);
+  hit->seq = be32(at + kTokenSeqOffset);
   return true;
 }
 

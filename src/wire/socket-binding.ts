@@ -31,9 +31,9 @@ export interface NativeSocketOptions {
   tokenRunId?: number;
 }
 
-/** One captured frame as the addon delivers it. */
+/** One captured frame, assembled in JS from the batch's flat record (see capture-batch.ts). */
 export interface NativeCapturedFrame {
-  /** Kernel timestamp, ms since the epoch (fractional). */
+  /** Kernel receive timestamp (TPACKET_V3 tp_sec/tp_nsec), ms since the epoch (fractional). */
   time: number;
   direction: 'in' | 'out';
   /** Length on the wire (the captured bytes may be fewer, see snapLen). */
@@ -56,9 +56,19 @@ export interface NativeTokenHits {
   outgoing: Uint8Array;
 }
 
+/**
+ * One wake-up's delivery. `records` holds `count` capture records
+ * (FRAME_LAYOUT.capture.size doubles each) and is REUSED by the next
+ * wake-up: read it during the call only. `messages` lists parse errors as
+ * [index, message|null, quotedMessage|null, ...]; `raws[i]` are the bytes
+ * when the socket was opened with `raw`.
+ */
 export type NativeBatchCallback = (
   err: (Error & { code?: string }) | null,
-  frames: NativeCapturedFrame[],
+  records: Float64Array | null,
+  count: number,
+  messages: Array<number | string | null> | undefined,
+  raws: Buffer[] | undefined,
   tokens: NativeTokenHits | undefined,
 ) => void;
 
