@@ -3,6 +3,7 @@
 // errors to one line and an exit code (DESIGN.md §8).
 import { Command, CommanderError } from 'commander';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
+import { markPhase } from './timing.js';
 
 type Register = (program: Command) => void;
 
@@ -63,8 +64,10 @@ function report(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  markPhase('cli-main');
   try {
     const program = await buildProgram(argv);
+    markPhase('cli-loaded');
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = report(err);

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { markPhase } from '../timing.js';
 import { listen } from '../pair/responder.js';
 import { pair } from '../pair/initiator.js';
 import { loadSecret } from '../pair/secret.js';
@@ -58,6 +59,7 @@ async function runPair(peer: string, o: PairCliOptions): Promise<void> {
     timeoutMs: o.timeoutMs,
     onProgress: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
   });
+  markPhase('verdict');
   if (tty) process.stderr.write('\r\x1b[2K');
   if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else {

@@ -10,6 +10,7 @@ import { arrived, icmpName, ofKind, outcomesFor, rejections, sent, type ProbeOut
 import { remedyFor, type RemedyContext } from './remedy.js';
 import type { EvidenceItem, PortResult, RunRecord, Verdict } from './types.js';
 import { compareVtepTables, vtepOnPort } from './vtep-tables.js';
+import { lossEvidence } from './loss-evidence.js';
 
 interface Side {
   name: string;
@@ -32,6 +33,9 @@ function countLine(outs: ProbeOutcome[]): string {
   return `${got}/${outs.length}`;
 }
 
+const withLossEvidence = (evidence: EvidenceItem[], loss: EvidenceItem | null): EvidenceItem[] =>
+  loss ? [...evidence, loss] : evidence;
+
 export function classify(record: RunRecord): PortResult[] {
   const local: Side = { name: record.local.hostname, facts: record.local, ip: record.localIp };
   const peer: Side = { name: record.peer.hostname, facts: record.peer, ip: record.peerIp };
@@ -48,7 +52,7 @@ export function classify(record: RunRecord): PortResult[] {
         to: receiver.name,
         verdict: d.verdict,
         reason: d.reason,
-        evidence: d.evidence,
+        evidence: withLossEvidence(d.evidence, lossEvidence(record, direction, port)),
         remedy: null,
       };
       decided.push({ result, remedy: d.remedy });

@@ -44,6 +44,17 @@ export interface IcmpSighting {
   nextHopMtu: number | null;
 }
 
+/** How a missing probe was judged lost (src/pair/loss-deadline.ts); shown as evidence with -v. */
+export interface LossDecision {
+  probeId: number;
+  /** The deadline after its last send within which it was not seen, ms. */
+  deadlineMs: number;
+  tries: number;
+  /** The measured round trip it was judged by; null when the fixed schedule decided. */
+  rttMs: number | null;
+  spreadMs: number | null;
+}
+
 /** Everything recorded for one run: the input of the classifier. */
 export interface RunRecord {
   plan: ProbePlan;
@@ -58,6 +69,8 @@ export interface RunRecord {
   icmp: IcmpSighting[];
   /** Probes that could not be sent, with the reason (e.g. no VXLAN device). */
   notSent: { probeId: number; reason: string }[];
+  /** How missing probes were judged lost (measured round trip and deadline); absent in older records. */
+  losses?: LossDecision[];
 }
 
 export type Verdict =

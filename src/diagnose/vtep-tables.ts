@@ -1,7 +1,7 @@
 // Compares what a sender's kernel tables say about a peer's VTEP with the
 // peer's real VTEP (flannel's per-peer triple: route via VTEP onlink, neighbor
 // VTEP IP -> VtepMAC, FDB VtepMAC -> public IP). Pure: facts in, problems out.
-import type { HostFacts, LinkInfo } from '../host/types.js';
+import type { HostFacts, HostTables, LinkInfo } from '../host/types.js';
 import { vxlanDevicesOnPort } from '../pair/plan.js';
 
 export interface VtepView {
@@ -13,7 +13,7 @@ export interface VtepView {
   port: number;
 }
 
-export function vtepOnPort(facts: HostFacts, port: number): VtepView | null {
+export function vtepOnPort(facts: HostTables, port: number): VtepView | null {
   const device = vxlanDevicesOnPort(facts, port)[0];
   if (!device || !device.vxlan) return null;
   const addr = facts.addresses.find((a) => a.ifindex === device.ifindex && a.family === 4);

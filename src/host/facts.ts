@@ -7,7 +7,7 @@ import { readAddrs, readFdb, readLinksRaw, readNeighbors, readRoutes, toLinkInfo
 import { readOffloads } from './offloads.js';
 import { readPortOwners, validatePorts } from './ports.js';
 import { readSysctls } from './sysctl.js';
-import type { AddrInfo, HostFacts, LinkInfo, RouteInfo } from './types.js';
+import type { AddrInfo, HostFacts, HostTables, LinkInfo, RouteInfo } from './types.js';
 
 export interface CollectOptions {
   /** The underlay NIC; default: the default route's device, else the first VXLAN device's underlay. */
@@ -42,7 +42,19 @@ function pickNic(
   throw new CannotRunError('cannot tell which NIC carries the overlay (no default route, no VXLAN device with a local IP or underlay): pass --iface');
 }
 
-export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostFacts> {
+export interface HostFactsInProgress {
+  /** The rtnetlink tables, read at once. */
+  tables: HostTables;
+  /** Everything: the tables plus the firewall (a child process), port owners, sysctls and offloads. */
+  complete: Promise<HostFacts>;
+}
+
+/**
+ * Reads the tables now and the rest in the background, so that a caller can
+ * plan and probe while the firewall tool runs (docs/performance.md).
+ * Usage errors (bad ports, unknown --iface) throw here, not in `complete`.
+ */
+export function startHostFacts(opts: CollectOptions = {}): HostFactsInProgress {
   if (opts.ports) validatePorts(opts.ports);
   const raw = readLinksRaw();
   const links = raw.map(toLinkInfo);
@@ -52,10 +64,7 @@ export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostF
   const vxlans = links.filter((l) => l.vxlan);
   const ports = opts.ports ?? [...new Set(vxlans.map((l) => l.vxlan!.port))];
   const devices = [nic.name, ...vxlans.map((l) => l.name).filter((n) => n !== nic.name)];
-
-  // The firewall tool runs as a child process: let it overlap the /proc scan.
-  const firewall = readFirewall();
-  const facts: Omit<HostFacts, 'firewall'> = {
+  const tables: HostTables = {
     hostname: hostname(),
     nic: {
       name: nic.name,
@@ -73,9 +82,24 @@ export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostF
     routes,
     neighbors: readNeighbors(),
     fdb: readFdb(),
-    ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
-    sysctls: readSysctls(devices),
-    offloads: readOffloads(devices),
   };
-  return { ...facts, firewall: await firewall };
+  const complete = (async (): Promise<HostFacts> => {
+    // Yield first: the caller goes on (connects, plans) before the scans run.
+    await new Promise((r) => setImmediate(r));
+    // The firewall tool runs as a child process: let it overlap the /proc scans.
+    const firewall = readFirewall();
+    const rest = {
+      ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
+      sysctls: readSysctls(devices),
+      offloads: readOffloads(devices),
+    };
+    return { ...tables, ...rest, firewall: await firewall };
+  })();
+  // Awaited by the caller later; never an unhandled rejection meanwhile.
+  complete.catch(() => {});
+  return { tables, complete };
+}
+
+export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostFacts> {
+  return startHostFacts(opts).complete;
 }

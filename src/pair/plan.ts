@@ -1,7 +1,7 @@
 // Builds the probe matrix for a run from both sides' host facts: which ports,
 // which VNIs, which sizes, and where a VXLAN device serves the port on both
 // ends (only there does a VTEP round trip mean anything).
-import type { HostFacts, LinkInfo } from '../host/types.js';
+import type { HostTables, LinkInfo } from '../host/types.js';
 import type { Direction, ProbeKind, ProbePlan, ProbeSpec } from './plan-types.js';
 
 export const DEFAULT_PORTS = [8472, 8475];
@@ -16,15 +16,15 @@ export interface PlanOptions {
   baselinePort: number;
   /** VNI to use where no VXLAN device tells the real one. */
   vni: number;
-  local: HostFacts;
-  peer: HostFacts;
+  local: HostTables;
+  peer: HostTables;
 }
 
 /**
  * The overlay's VTEP devices on a UDP port: VXLAN devices that are up (a down
  * device holds no socket) and have a VNI of their own (not metadata mode).
  */
-export function vxlanDevicesOnPort(facts: HostFacts, port: number): LinkInfo[] {
+export function vxlanDevicesOnPort(facts: HostTables, port: number): LinkInfo[] {
   return facts.links.filter((l) => l.vxlan && l.vxlan.port === port && l.up && !l.vxlan.external);
 }
 
