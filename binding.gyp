@@ -19,6 +19,7 @@
         "native/netlink_socket.cc",
         "native/netlink_util.cc",
         "native/netlink_query.cc",
+        "native/netlink_async.cc",
         "native/ethtool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

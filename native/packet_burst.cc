@@ -1,6 +1,8 @@
 // Burst sending for rate tests: N copies of one frame, each with its own
 // sequence number, handed to the kernel 64 at a time with sendmmsg(2) so the
-// per-frame cost is a copy and the kernel's own transmit path.
+// per-frame cost is a copy and the kernel's own transmit path. sendBurst
+// runs on the JS thread (fine for the CLI); sendBurstAsync on the libuv pool.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -51,40 +53,66 @@ struct ChecksumFix {
   bool udp = false;  // 0 means "no checksum", and a computed 0 is sent as 0xffff
 };
 
-}  // namespace
+// One burst, with everything it needs copied out of JS: it can run on the
+// JS thread (sendBurst) or a libuv pool thread (sendBurstAsync).
+struct BurstJob {
+  std::vector<uint8_t> frame;
+  int64_t count = 0;
+  bool stamp = false;
+  size_t seq_offset = 0;
+  ChecksumFix fix;
+};
 
-Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
+struct BurstResult {
+  int64_t sent = 0;
+  int err = 0;  // errno of the sendmmsg that failed, 0 when all were sent
+};
+
+// Reads and checks sendBurst's arguments; the frame bytes are copied.
+BurstJob ReadBurstArgs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
   auto frame = info[0].As<Napi::Buffer<uint8_t>>();
   const size_t len = frame.Length();
   if (len < 14) throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
-  const int64_t count = CheckedInteger(env, info[1], "count", 0, 1LL << 40);
-  bool stamp = !info[2].IsUndefined();
-  size_t seq_offset = 0;
-  if (stamp) {
-    seq_offset = static_cast<size_t>(
+  BurstJob job;
+  job.count = CheckedInteger(env, info[1], "count", 0, 1LL << 40);
+  job.stamp = !info[2].IsUndefined();
+  if (job.stamp) {
+    job.seq_offset = static_cast<size_t>(
         CheckedInteger(env, info[2], "seqOffset", 0, static_cast<int64_t>(len) - 4));
   }
-  ChecksumFix fix;
+  ChecksumFix& fix = job.fix;
   if (!info[3].IsUndefined()) {
-    if (!stamp) throw Napi::TypeError::New(env, "checksum needs seqOffset");
+    if (!job.stamp) throw Napi::TypeError::New(env, "checksum needs seqOffset");
     if (!info[3].IsObject())
       throw Napi::TypeError::New(env, "checksum must be {offset, start, udp}");
     Napi::Object o = info[3].As<Napi::Object>();
     fix.enabled = true;
     fix.offset = static_cast<size_t>(
         CheckedInteger(env, o.Get("offset"), "checksum.offset", 0, static_cast<int64_t>(len) - 2));
-    fix.start = static_cast<size_t>(
-        CheckedInteger(env, o.Get("start"), "checksum.start", 0, static_cast<int64_t>(seq_offset)));
+    fix.start = static_cast<size_t>(CheckedInteger(env, o.Get("start"), "checksum.start", 0,
+                                                   static_cast<int64_t>(job.seq_offset)));
     fix.udp = o.Get("udp").ToBoolean().Value();
-    if (fix.offset + 2 > seq_offset && fix.offset < seq_offset + 4) {
+    if (fix.offset + 2 > job.seq_offset && fix.offset < job.seq_offset + 4) {
       throw Napi::RangeError::New(env, "checksum.offset overlaps the sequence number");
     }
   }
+  // Copied last, after every check: the getters above may run JS that
+  // detaches or resizes the buffer, so its pointer is taken only now.
+  job.frame.assign(frame.Data(), frame.Data() + frame.Length());
+  if (job.frame.size() != len) throw Napi::RangeError::New(env, "frame changed while reading options");
+  return job;
+}
 
-  const uint8_t* src = frame.Data();
+// Sends the burst on `fd`; touches no JS.
+BurstResult RunBurst(int fd, const BurstJob& job) {
+  const size_t len = job.frame.size();
+  const bool stamp = job.stamp;
+  const size_t seq_offset = job.seq_offset;
+  const ChecksumFix& fix = job.fix;
+  const int64_t count = job.count;
+  const uint8_t* src = job.frame.data();
   const uint32_t base_seq = stamp ? ReadBe32(src + seq_offset) : 0;
   const uint32_t base_contrib = stamp ? Contribution(src + seq_offset, seq_offset, fix.start) : 0;
   const uint16_t base_csum =
@@ -102,12 +130,12 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
 
-  int64_t sent = 0;
-  while (sent < count) {
-    size_t batch = static_cast<size_t>(std::min<int64_t>(kBatch, count - sent));
+  BurstResult r;
+  while (r.sent < count) {
+    size_t batch = static_cast<size_t>(std::min<int64_t>(kBatch, count - r.sent));
     for (size_t i = 0; stamp && i < batch; ++i) {
       uint8_t* f = &copies[i * len];
-      WriteBe32(f + seq_offset, base_seq + static_cast<uint32_t>(sent + static_cast<int64_t>(i)));
+      WriteBe32(f + seq_offset, base_seq + static_cast<uint32_t>(r.sent + static_cast<int64_t>(i)));
       if (!fix_csum) continue;
       uint32_t sum = static_cast<uint16_t>(~base_csum) +
                      static_cast<uint16_t>(~Fold(base_contrib)) +
@@ -119,26 +147,84 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
     }
     size_t done = 0;
     while (done < batch) {
-      int n = sendmmsg(tx_fd_.get(), &msgs[done], static_cast<unsigned>(batch - done), 0);
+      int n = sendmmsg(fd, &msgs[done], static_cast<unsigned>(batch - done), 0);
       if (n < 0) {
         int err = errno;
         if (err == EINTR) continue;
         if (err == ENOBUFS || err == EAGAIN) {
           // The device queue is full: wait for room rather than lose frames.
-          pollfd pfd = {tx_fd_.get(), POLLOUT, 0};
+          pollfd pfd = {fd, POLLOUT, 0};
           ::poll(&pfd, 1, 10);
           continue;
         }
-        Napi::Error e = SystemError(env, err, "sendmmsg", ifname_);
-        e.Set("sent",
-              Napi::Number::New(env, static_cast<double>(sent + static_cast<int64_t>(done))));
-        throw e;
+        r.sent += static_cast<int64_t>(done);
+        r.err = err;
+        return r;
       }
       done += static_cast<size_t>(n);
     }
-    sent += static_cast<int64_t>(batch);
+    r.sent += static_cast<int64_t>(batch);
   }
-  return Napi::Number::New(env, static_cast<double>(sent));
+  return r;
+}
+
+Napi::Error BurstError(Napi::Env env, const BurstResult& r, const std::string& ifname) {
+  Napi::Error e = SystemError(env, r.err, "sendmmsg", ifname);
+  e.Set("sent", Napi::Number::New(env, static_cast<double>(r.sent)));
+  return e;
+}
+
+// The burst on a pool thread. It sends on its own dup() of the socket's fd,
+// so closing the socket meanwhile cannot make it write to a reused fd, and
+// it holds its own copy of the frame.
+class BurstWorker : public Napi::AsyncWorker {
+ public:
+  BurstWorker(Napi::Env env, BurstJob job, UniqueFd fd, std::string ifname)
+      : Napi::AsyncWorker(env, "vxprobe:sendBurst"),
+        job_(std::move(job)),
+        fd_(std::move(fd)),
+        ifname_(std::move(ifname)),
+        deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    result_ = RunBurst(fd_.get(), job_);
+    fd_.reset();
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (result_.err) deferred_.Reject(BurstError(env, result_, ifname_).Value());
+    else deferred_.Resolve(Napi::Number::New(env, static_cast<double>(result_.sent)));
+  }
+
+ private:
+  BurstJob job_;
+  UniqueFd fd_;
+  std::string ifname_;
+  Napi::Promise::Deferred deferred_;
+  BurstResult result_;
+};
+
+}  // namespace
+
+Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
+  BurstJob job = ReadBurstArgs(info);
+  BurstResult r = RunBurst(tx_fd_.get(), job);
+  if (r.err) throw BurstError(env, r, ifname_);
+  return Napi::Number::New(env, static_cast<double>(r.sent));
+}
+
+Napi::Value PacketSocket::SendBurstAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "sendBurstAsync", "socket is closed");
+  BurstJob job = ReadBurstArgs(info);
+  UniqueFd fd(fcntl(tx_fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd.valid()) throw SystemError(env, errno, "fcntl(F_DUPFD_CLOEXEC)", ifname_);
+  auto* worker = new BurstWorker(env, std::move(job), std::move(fd), ifname_);  // freed by libuv
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace vxprobe

@@ -47,6 +47,7 @@ Napi::Function PacketSocket::DefineClass(Napi::Env env) {
       {
           InstanceMethod<&PacketSocket::Send>("send"),
           InstanceMethod<&PacketSocket::SendBurst>("sendBurst"),
+          InstanceMethod<&PacketSocket::SendBurstAsync>("sendBurstAsync"),
           InstanceMethod<&PacketSocket::Start>("start"),
           InstanceMethod<&PacketSocket::Stop>("stop"),
           InstanceMethod<&PacketSocket::Stats>("stats"),

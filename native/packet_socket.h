@@ -49,6 +49,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value SendBurst(const Napi::CallbackInfo& info);
+  Napi::Value SendBurstAsync(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

@@ -88,6 +88,19 @@ export class PacketSocket {
     }
   }
 
+  /**
+   * sendBurst off the JS thread: the same frames, sent from a libuv pool
+   * thread, so timers, the control channel and capture keep being served
+   * (for the agent and other embedders; the CLI may use sendBurst).
+   */
+  async sendBurstAsync(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): Promise<number> {
+    try {
+      return await this.handle.sendBurstAsync(frame, count, seqOffset, checksum);
+    } catch (err) {
+      throw socketError(err, this.ifname);
+    }
+  }
+
   /** Receives captured frames in batches (frames whose token went to onTokens excluded). */
   onFrames(cb: (batch: CapturedFrame[]) => void): void {
     this.frameListeners.push(cb);

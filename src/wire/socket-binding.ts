@@ -103,6 +103,8 @@ export interface NativePacketSocket {
    * at seqOffset) + i there. Returns the number sent.
    */
   sendBurst(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): number;
+  /** sendBurst on a libuv pool thread (own copy of the frame, own dup of the fd): the event loop keeps running. */
+  sendBurstAsync(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): Promise<number>;
   /** Starts delivering captured frames; keeps the loop (and the socket) alive until stop/close. */
   start(onBatch: NativeBatchCallback): void;
   stop(): void;
