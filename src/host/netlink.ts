@@ -66,8 +66,8 @@ function toFdbInfo(f: NativeFdb): FdbInfo {
   };
 }
 
-/** Rows built per turn of the event loop: a few ms of work, so timers keep running. */
-const ROWS_PER_SLICE = 500;
+/** Rows built per turn of the event loop: about a millisecond of work, so timers keep running. */
+const ROWS_PER_SLICE = 128;
 
 /**
  * A table read off the JS thread: the netlink socket work runs on a libuv

@@ -84,7 +84,7 @@ describeRoot('PacketSocket on a veth pair', () => {
     expect(rx).toBeGreaterThan(10_000); // the flood really reached B
   });
 
-  it('a burst stamps consecutive sequences and keeps the inner checksum valid', async () => {
+  it.each([['sendBurst', false], ['sendBurstAsync', true]] as const)('%s stamps consecutive sequences and keeps the inner checksum valid', async (_name, async) => {
     const spec: FrameSpec = {
       srcMac: net.aMac, dstMac: net.bMac, srcIp: net.aIp, dstIp: net.bIp, srcPort: 40001, dstPort: 8472,
       vxlan: { vni: 1 },
@@ -98,7 +98,7 @@ describeRoot('PacketSocket on a veth pair', () => {
     const send = [{
       spec: { ...spec, payload: Buffer.from(spec.payload!).toString('hex') },
       count: 500,
-      burst: { seqOffset, checksum: { offset: icmpStart + 2, start: icmpStart, udp: false } },
+      burst: { seqOffset, checksum: { offset: icmpStart + 2, start: icmpStart, udp: false }, async },
     }];
     const captured = await captureWhile({ ports: [8472] }, send);
     expect(captured.stats.stats.dropped).toBe(0);

@@ -15,6 +15,12 @@ import {
   readNeighbors,
   readRoutes,
   neighborGet,
+  readLinksRawAsync,
+  readAddrsAsync,
+  readRoutesAsync,
+  readNeighborsAsync,
+  readFdbAsync,
+  readLinksRaw,
 } from '../../../src/host/netlink.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -46,6 +52,24 @@ function peerDumpCounts(times: number): DumpCount[] {
   }
   return out;
 }
+/** Whether each table read off the JS thread equals the synchronous read. */
+async function asyncTablesMatch(): Promise<Record<string, { rows: number; equal: boolean }>> {
+  const pairs: Array<[string, () => unknown[], () => Promise<unknown[]>]> = [
+    ['links', readLinksRaw, readLinksRawAsync],
+    ['addrs', readAddrs, readAddrsAsync],
+    ['routes', readRoutes, readRoutesAsync],
+    ['neighbors', readNeighbors, readNeighborsAsync],
+    ['fdb', readFdb, readFdbAsync],
+  ];
+  const out: Record<string, { rows: number; equal: boolean }> = {};
+  for (const [name, sync, async] of pairs) {
+    const a = await async();
+    const b = sync();
+    out[name] = { rows: a.length, equal: JSON.stringify(a) === JSON.stringify(b) };
+  }
+  return out;
+}
+
 const functions: Record<string, Fn> = {
   resolveNextHop,
   collectHostFacts,
@@ -60,6 +84,7 @@ const functions: Record<string, Fn> = {
   readFdb,
   neighborGet,
   peerDumpCounts,
+  asyncTablesMatch,
 };
 
 async function main(): Promise<void> {
