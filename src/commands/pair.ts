@@ -3,10 +3,8 @@ import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { markPhase } from '../timing.js';
-import { listen } from '../pair/responder.js';
-import { pair } from '../pair/initiator.js';
 import { loadSecret } from '../pair/secret.js';
-import { DEFAULT_CONTROL_PORT } from '../pair/control/index.js';
+import { DEFAULT_CONTROL_PORT } from '../pair/control/limits.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS } from '../pair/plan.js';
 import { renderEvidence, renderTable } from '../report/table.js';
 import { parsePort, parseVni } from '../wire/addr.js';
@@ -46,6 +44,8 @@ interface PairCliOptions {
 async function runPair(peer: string, o: PairCliOptions): Promise<void> {
   const secret = loadSecret({ secretFile: o.secretFile });
   const tty = process.stderr.isTTY && !o.json;
+  // Loaded here, not at the top: `pair` never needs the listener's modules, nor `listen` the initiator's.
+  const { pair } = await import('../pair/initiator.js');
   const report = await pair({
     peer,
     iface: o.iface,
@@ -101,6 +101,7 @@ export function registerPair(program: Command): void {
       .addOption(nameOption())
       .action(async (o: { iface: string; controlPort: number; bind?: string; once?: boolean; secretFile?: string; name?: string }) => {
         const secret = loadSecret({ secretFile: o.secretFile });
+        const { listen } = await import('../pair/responder.js');
         const listener = await listen({
           iface: o.iface,
           secret,

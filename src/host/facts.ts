@@ -3,11 +3,14 @@
 import { hostname } from 'node:os';
 import { CannotRunError, UsageError } from '../errors.js';
 import { readFirewall } from './firewall.js';
-import { readAddrs, readFdb, readLinksRaw, readNeighbors, readRoutes, toLinkInfo } from './netlink.js';
+import {
+  readAddrs, readAddrsAsync, readFdb, readFdbAsync, readLinksRaw, readLinksRawAsync, readNeighbors,
+  readNeighborsAsync, readRoutes, readRoutesAsync, toLinkInfo, type LinkWithState,
+} from './netlink.js';
 import { readOffloads } from './offloads.js';
 import { readPortOwners, validatePorts } from './ports.js';
 import { readSysctls } from './sysctl.js';
-import type { AddrInfo, HostFacts, HostTables, LinkInfo, RouteInfo } from './types.js';
+import type { AddrInfo, FdbInfo, HostFacts, HostTables, LinkInfo, NeighInfo, RouteInfo } from './types.js';
 
 export interface CollectOptions {
   /** The underlay NIC; default: the default route's device, else the first VXLAN device's underlay. */
@@ -45,8 +48,12 @@ function pickNic(
 export interface HostFactsInProgress {
   /** The rtnetlink tables, read at once. */
   tables: HostTables;
-  /** Everything: the tables plus the firewall (a child process), port owners, sysctls and offloads. */
-  complete: Promise<HostFacts>;
+  /**
+   * Everything: the tables plus the firewall (a child process), port owners,
+   * sysctls and offloads. Read on the first call (the /proc scans run on the
+   * JS thread, so a caller starts them when it would otherwise wait).
+   */
+  complete(): Promise<HostFacts>;
 }
 
 /**
@@ -56,10 +63,31 @@ export interface HostFactsInProgress {
  */
 export function startHostFacts(opts: CollectOptions = {}): HostFactsInProgress {
   if (opts.ports) validatePorts(opts.ports);
-  const raw = readLinksRaw();
+  return assemble(opts, readLinksRaw(), readAddrs(), readRoutes(), readNeighbors(), readFdb());
+}
+
+/**
+ * startHostFacts with the tables read off the JS thread (netlink dumps on
+ * the libuv pool), for pairing: a listener or an agent keeps serving its
+ * other sessions meanwhile.
+ */
+export async function startHostFactsAsync(opts: CollectOptions = {}): Promise<HostFactsInProgress> {
+  if (opts.ports) validatePorts(opts.ports);
+  const [raw, addrs, routes, neighbors, fdb] = await Promise.all([
+    readLinksRawAsync(), readAddrsAsync(), readRoutesAsync(), readNeighborsAsync(), readFdbAsync(),
+  ]);
+  return assemble(opts, raw, addrs, routes, neighbors, fdb);
+}
+
+function assemble(
+  opts: CollectOptions,
+  raw: LinkWithState[],
+  addresses: AddrInfo[],
+  routes: RouteInfo[],
+  neighbors: NeighInfo[],
+  fdb: FdbInfo[],
+): HostFactsInProgress {
   const links = raw.map(toLinkInfo);
-  const addresses = readAddrs();
-  const routes = readRoutes();
   const { link: nic, chosenBy } = pickNic(links, addresses, routes, opts.iface);
   const vxlans = links.filter((l) => l.vxlan);
   const ports = opts.ports ?? [...new Set(vxlans.map((l) => l.vxlan!.port))];
@@ -80,26 +108,23 @@ export function startHostFacts(opts: CollectOptions = {}): HostFactsInProgress {
     links,
     addresses,
     routes,
-    neighbors: readNeighbors(),
-    fdb: readFdb(),
+    neighbors,
+    fdb,
   };
-  const complete = (async (): Promise<HostFacts> => {
-    // Yield first: the caller goes on (connects, plans) before the scans run.
-    await new Promise((r) => setImmediate(r));
+  let rest: Promise<HostFacts> | undefined;
+  const read = async (): Promise<HostFacts> => {
     // The firewall tool runs as a child process: let it overlap the /proc scans.
     const firewall = readFirewall();
-    const rest = {
+    const others = {
       ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
       sysctls: readSysctls(devices),
       offloads: readOffloads(devices),
     };
-    return { ...tables, ...rest, firewall: await firewall };
-  })();
-  // Awaited by the caller later; never an unhandled rejection meanwhile.
-  complete.catch(() => {});
-  return { tables, complete };
+    return { ...tables, ...others, firewall: await firewall };
+  };
+  return { tables, complete: () => (rest ??= read()) };
 }
 
 export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostFacts> {
-  return startHostFacts(opts).complete;
+  return startHostFacts(opts).complete();
 }

@@ -8,9 +8,11 @@ import { randomInt } from 'node:crypto';
 import { classify } from '../diagnose/classify.js';
 import type { PairReport, RunRecord, Sighting } from '../diagnose/types.js';
 import { UsageError } from '../errors.js';
-import { startHostFacts } from '../host/facts.js';
+import { startHostFactsAsync } from '../host/facts.js';
 import { resolveNextHop } from '../host/next-hop.js';
-import { ControlClient, DEFAULT_CONTROL_PORT } from './control/index.js';
+// The client side only (control/index.js would load the server too: start-up time).
+import { ControlClient } from './control/client.js';
+import { DEFAULT_CONTROL_PORT } from './control/limits.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
 import type { ProbeSpec } from './plan-types.js';
@@ -63,8 +65,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const hop = await resolveNextHop(peerIp, { iface: opts.iface });
   markPhase('next-hop');
   // The tables now (planning needs them); firewall, port owners, sysctls
-  // and offloads are read while the handshake and the probes run.
-  const facts = startHostFacts({ iface: hop.ifname, ports: sniffPorts });
+  // and offloads are read while the probes are in flight.
+  const facts = await startHostFactsAsync({ iface: hop.ifname, ports: sniffPorts });
   const tables = facts.tables;
   if (opts.name) tables.hostname = opts.name;
   markPhase('tables');
@@ -105,13 +107,15 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       seen,
       endAt: started + (opts.timeoutMs ?? 2500),
       onFirstSend: () => markPhase('first-frame-sent'),
+      // The rest of our facts (firewall tool, /proc scans) is read while the probes fly.
+      onFirstRound: () => void facts.complete().catch(() => {}),
       progress,
     });
     if (sniffer.failure) throw sniffer.failure;
     // The listener stops sniffing while we classify.
     const finished = client.call('finish', {});
     finished.catch(() => {}); // awaited below; not unhandled meanwhile
-    const local = { ...(await facts.complete), hostname: tables.hostname };
+    const local = { ...(await facts.complete()), hostname: tables.hostname };
     markPhase('probing-done');
 
     const record: RunRecord = {

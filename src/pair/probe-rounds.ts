@@ -4,7 +4,6 @@
 // takes a few round trips and one resend; before one exists, or when nothing
 // came back one way, the fixed resend schedule decides (docs/performance.md).
 import type { LossDecision, Sighting } from '../diagnose/types.js';
-import { markPhase } from '../timing.js';
 import { ADAPTIVE_TRIES, lossDeadlineMs, measureRoundTrip } from './loss-deadline.js';
 import type { ProbeSpec } from './plan-types.js';
 
@@ -34,6 +33,8 @@ export interface RoundsIo {
   /** No resend after this (ms since the epoch); the phase ends by then. */
   endAt: number;
   onFirstSend?: () => void;
+  /** Every probe went out once: from here on the phase mostly waits. */
+  onFirstRound?: () => void;
   progress?: (line: string) => void;
 }
 
@@ -107,7 +108,7 @@ export async function runProbeRounds(io: RoundsIo): Promise<RoundsResult> {
   let fixed = 1;
   let lastSend = Date.now();
   await send(pending());
-  markPhase('round-1-sent');
+  io.onFirstRound?.();
   while (pending().length > 0) {
     await sleep(POLL_MS);
     const polledAt = Date.now();
