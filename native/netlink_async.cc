@@ -1,5 +1,6 @@
-// Off the JS thread: netlinkTableAsync(name) reads a table on a libuv pool
-// thread (Napi::AsyncWorker) and resolves with a handle; netlinkTableTake
+// Off the JS thread: routeGetAsync(dst, oif?) looks a route up on a libuv
+// pool thread; netlinkTableAsync(name) reads a table on a pool thread
+// (Napi::AsyncWorker) and resolves with a handle; netlinkTableTake
 // builds the rows from it in slices, so a 10,000-entry FDB never holds the
 // event loop for long (docs/performance.md). The worker owns everything it
 // touches: the table name is copied in, the messages are its own.
@@ -7,6 +8,7 @@
 
 #include "errors.h"
 #include "netlink.h"
+#include "netlink_query.h"
 #include "netlink_util.h"
 
 namespace vxprobe {
@@ -78,11 +80,49 @@ Napi::Value TableTake(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// routeGetAsync(dst, oif?): the route lookup on a pool thread; the parsed
+// address is the worker's own copy.
+class RouteWorker : public Napi::AsyncWorker {
+ public:
+  RouteWorker(Napi::Env env, RouteArgs args)
+      : Napi::AsyncWorker(env, "vxprobe:routeGet"), args_(args), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      reply_ = RouteLookup(args_.dst, args_.oif);
+    } catch (const NetlinkError& e) {
+      err_ = e.err;
+      syscall_ = e.syscall;
+      SetError(syscall_);
+    }
+  }
+  void OnOK() override { deferred_.Resolve(RouteObject(Env(), reply_)); }
+  void OnError(const Napi::Error&) override {
+    std::string context = "route to " + IpString(args_.dst.bytes, args_.dst.len);
+    deferred_.Reject(SystemError(Env(), err_, syscall_, context).Value());
+  }
+
+ private:
+  RouteArgs args_;
+  Napi::Promise::Deferred deferred_;
+  RouteReply reply_;
+  int err_ = 0;
+  std::string syscall_;
+};
+
+Napi::Value RouteGetAsync(const Napi::CallbackInfo& info) {
+  auto* worker = new RouteWorker(info.Env(), ReadRouteArgs(info));  // freed by libuv
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void InitNetlinkAsync(Napi::Env env, Napi::Object exports) {
   exports.Set("netlinkTableAsync", Napi::Function::New(env, TableAsync, "netlinkTableAsync"));
   exports.Set("netlinkTableTake", Napi::Function::New(env, TableTake, "netlinkTableTake"));
+  exports.Set("routeGetAsync", Napi::Function::New(env, RouteGetAsync, "routeGetAsync"));
 }
 
 }  // namespace vxprobe

@@ -7,7 +7,7 @@ import {
   readAddrs, readAddrsAsync, readFdb, readFdbAsync, readLinksRaw, readLinksRawAsync, readNeighbors,
   readNeighborsAsync, readRoutes, readRoutesAsync, toLinkInfo, type LinkWithState,
 } from './netlink.js';
-import { readOffloads } from './offloads.js';
+import { readOffloadsAsync } from './offloads.js';
 import { readPortOwners, validatePorts } from './ports.js';
 import { readSysctls } from './sysctl.js';
 import type { AddrInfo, FdbInfo, HostFacts, HostTables, LinkInfo, NeighInfo, RouteInfo } from './types.js';
@@ -115,12 +115,12 @@ function assemble(
   const read = async (): Promise<HostFacts> => {
     // The firewall tool runs as a child process: let it overlap the /proc scans.
     const firewall = readFirewall();
+    const offloads = readOffloadsAsync(devices);
     const others = {
       ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
       sysctls: readSysctls(devices),
-      offloads: readOffloads(devices),
     };
-    return { ...tables, ...others, firewall: await firewall };
+    return { ...tables, ...others, offloads: await offloads, firewall: await firewall };
   };
   return { tables, complete: () => (rest ??= read()) };
 }

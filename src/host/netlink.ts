@@ -98,6 +98,11 @@ export function routeGet(dst: string, oif?: number): RouteLookup {
   return native().routeGet(dst, oif);
 }
 
+/** routeGet off the JS thread (a libuv pool thread makes the request). */
+export function routeGetAsync(dst: string, oif?: number): Promise<RouteLookup> {
+  return native().routeGetAsync(dst, oif);
+}
+
 export function neighborGet(ip: string, ifindex: number): NeighInfo | null {
   return native().neighborGet(ip, ifindex);
 }

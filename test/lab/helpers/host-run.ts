@@ -4,7 +4,7 @@
 // tests in the root namespace can read another namespace's view.
 import { collectHostFacts } from '../../../src/host/facts.js';
 import { readFirewall } from '../../../src/host/firewall.js';
-import { readOffloads } from '../../../src/host/offloads.js';
+import { readOffloads, readOffloadsAsync } from '../../../src/host/offloads.js';
 import { readPortOwners } from '../../../src/host/ports.js';
 import { readSysctls } from '../../../src/host/sysctl.js';
 import { resolveNextHop } from '../../../src/host/next-hop.js';
@@ -21,6 +21,8 @@ import {
   readNeighborsAsync,
   readFdbAsync,
   readLinksRaw,
+  routeGet,
+  routeGetAsync,
 } from '../../../src/host/netlink.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -62,6 +64,9 @@ async function asyncTablesMatch(): Promise<Record<string, { rows: number; equal:
     ['fdb', readFdb, readFdbAsync],
   ];
   const out: Record<string, { rows: number; equal: boolean }> = {};
+  // Single requests too: a route lookup and the ethtool ioctls.
+  pairs.push(['routeGet', () => [routeGet('172.30.1.7')], async () => [await routeGetAsync('172.30.1.7')]]);
+  pairs.push(['offloads', () => readOffloads(['eth0', 'flannel.1']), () => readOffloadsAsync(['eth0', 'flannel.1'])]);
   for (const [name, sync, async] of pairs) {
     const a = await async();
     const b = sync();
