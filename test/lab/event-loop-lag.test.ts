@@ -48,6 +48,10 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     expect(async.p50).toBeLessThan(10);
   }, 120_000);
 
+  it('sendBurstAsync finishes intact when the socket is closed and the frame overwritten meanwhile', () => {
+    expect(lag(nodes[0]!.name, 'burst-async-close', 100_000).work).toBe(100_000);
+  }, 120_000);
+
   it('readFdbAsync: 10,000 FDB entries read while 1 ms timers keep firing', () => {
     const async = lag(nodes[0]!.name, 'fdb-async', 0);
     const sync = lag(nodes[0]!.name, 'fdb-sync', 0);

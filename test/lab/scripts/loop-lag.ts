@@ -1,6 +1,6 @@
 // Runs inside a namespace: measures how late 1 ms timers fire while the
-// addon works. argv: MODE ('burst-async' | 'burst-sync' | 'fdb-async' |
-// 'fdb-sync'), IFNAME, COUNT. Prints {"mode", "work", "ms", "timers",
+// addon works. argv: MODE ('burst-async' | 'burst-sync' | 'burst-async-close' |
+// 'fdb-async' | 'fdb-sync'), IFNAME, COUNT. Prints {"mode", "work", "ms", "timers",
 // "p50", "p95", "max"}: work = frames sent or FDB entries read, lag figures
 // (how late each timer fired) in ms.
 import { readFdb, readFdbAsync } from '../../../src/host/netlink.js';
@@ -41,6 +41,14 @@ async function work(): Promise<number> {
   });
   const plan = burstPlan(frame)!;
   const sock = PacketSocket.open(ifname, { capture: false });
+  if (mode === 'burst-async-close') {
+    // Close the socket and drop the frame while the burst runs: the worker
+    // has its own copy of the frame and its own fd, so it finishes intact.
+    const sending = sock.sendBurstAsync(frame, count, plan.seqOffset, plan.checksum);
+    sock.close();
+    frame.fill(0);
+    return await sending;
+  }
   try {
     return mode === 'burst-async'
       ? await sock.sendBurstAsync(frame, count, plan.seqOffset, plan.checksum)
