@@ -123,7 +123,9 @@ Napi::Object EthtoolObject(Napi::Env env, const EthtoolData& d) {
     o.Set("features", env.Null());
   } else {
     Napi::Object features = Napi::Object::New(env);
-    for (const auto& [name, active] : d.features) features.Set(name, Napi::Boolean::New(env, active));
+    for (const auto& [name, active] : d.features) {
+      features.Set(name, Napi::Boolean::New(env, active));
+    }
     o.Set("features", features);
   }
   return o;

@@ -42,7 +42,8 @@ class TableWorker : public Napi::AsyncWorker {
   }
 
   void OnError(const Napi::Error&) override {
-    deferred_.Reject(SystemError(Env(), err_, syscall_, std::string("netlink ") + spec_.name).Value());
+    std::string context = std::string("netlink ") + spec_.name;
+    deferred_.Reject(SystemError(Env(), err_, syscall_, context).Value());
   }
 
  private:
@@ -58,7 +59,9 @@ Napi::Value TableAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "table must be a string");
   const TableSpec* spec = FindTable(info[0].As<Napi::String>().Utf8Value());
-  if (!spec) throw Napi::RangeError::New(env, "table must be links, addrs, routes, neighbors or fdb");
+  if (!spec) {
+    throw Napi::RangeError::New(env, "table must be links, addrs, routes, neighbors or fdb");
+  }
   auto* worker = new TableWorker(env, *spec);  // libuv owns it; deleted after OnOK/OnError
   Napi::Promise promise = worker->Promise();
   worker->Queue();
@@ -68,7 +71,9 @@ Napi::Value TableAsync(const Napi::CallbackInfo& info) {
 // netlinkTableTake(handle, max): {rows, left}.
 Napi::Value TableTake(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "handle must come from netlinkTableAsync");
+  if (!info[0].IsExternal()) {
+    throw Napi::TypeError::New(env, "handle must come from netlinkTableAsync");
+  }
   TableDump* d = info[0].As<Napi::External<TableDump>>().Data();
   int64_t max = info[1].IsNumber() ? info[1].As<Napi::Number>().Int64Value() : 0;
   if (!d || !d->spec || max < 1) throw Napi::RangeError::New(env, "max must be a positive integer");

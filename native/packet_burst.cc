@@ -101,7 +101,9 @@ BurstJob ReadBurstArgs(const Napi::CallbackInfo& info) {
   // Copied last, after every check: the getters above may run JS that
   // detaches or resizes the buffer, so its pointer is taken only now.
   job.frame.assign(frame.Data(), frame.Data() + frame.Length());
-  if (job.frame.size() != len) throw Napi::RangeError::New(env, "frame changed while reading options");
+  if (job.frame.size() != len) {
+    throw Napi::RangeError::New(env, "frame changed while reading options");
+  }
   return job;
 }
 

@@ -265,11 +265,11 @@ void PacketSocket::Deliver(Napi::Env env, int status) {
                             &error, &quoted_error)) {
         if (message_list.IsEmpty()) message_list = Napi::Array::New(env);
         message_list.Set(with_messages++, Napi::Number::New(env, n));
-        message_list.Set(with_messages++, error.empty() ? env.Null()
-                                                        : Napi::Value(Napi::String::New(env, error)));
-        message_list.Set(with_messages++, quoted_error.empty()
-                                              ? env.Null()
-                                              : Napi::Value(Napi::String::New(env, quoted_error)));
+        auto text = [&](const std::string& m) {
+          return m.empty() ? env.Null() : Napi::Value(Napi::String::New(env, m));
+        };
+        message_list.Set(with_messages++, text(error));
+        message_list.Set(with_messages++, text(quoted_error));
       }
       if (opts_.raw) raw_list.Set(n, Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
       ++n;

@@ -52,6 +52,15 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     expect(lag(nodes[0]!.name, 'burst-async-close', 100_000).work).toBe(100_000);
   }, 120_000);
 
+  it('captured frames carry the kernel\'s receive time, not the time JS got to them', () => {
+    const out = runInNs(nodes[0]!.name, 'test/lab/scripts/kernel-time.ts', ['eth0', '300']).trim().split('\n').pop()!;
+    const t = JSON.parse(out) as { sentAt: number; captured: number; deliveredAt: number };
+    expect(t.deliveredAt - t.sentAt).toBeGreaterThanOrEqual(300);
+    // Date.now() is whole ms; the kernel stamped the frame as it left.
+    expect(t.captured).toBeGreaterThanOrEqual(t.sentAt - 1);
+    expect(t.captured - t.sentAt).toBeLessThan(100);
+  }, 60_000);
+
   it('readFdbAsync: 10,000 FDB entries read while 1 ms timers keep firing', () => {
     const async = lag(nodes[0]!.name, 'fdb-async', 0);
     const sync = lag(nodes[0]!.name, 'fdb-sync', 0);
