@@ -80,13 +80,13 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     markPhase('connected');
     const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports) });
     markPhase('hello');
-    const peerTables = hello.tables;
-    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer: peerTables });
+    const peer = hello.facts;
+    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer });
     sniffer.setPlan(plan.probes);
     await client.call('plan', { probes: plan.probes });
     markPhase('plan');
 
-    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peerTables, ports) };
+    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peer, ports) };
     sender = new ProbeSender(sniffer, ctx);
     const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
     const seen = () => [...sniffer.sightings, ...remote.sightings];
@@ -112,14 +112,10 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       progress,
     });
     if (sniffer.failure) throw sniffer.failure;
-    // Both sides' complete facts (read while the probes flew), then the
-    // listener stops sniffing while we classify.
-    const [local, peer] = await Promise.all([
-      facts.complete().then((f) => ({ ...f, hostname: tables.hostname })),
-      client.call('facts', {}).then((r) => r.facts),
-    ]);
+    // The listener stops sniffing while we classify.
     const finished = client.call('finish', {});
     finished.catch(() => {}); // awaited below; not unhandled meanwhile
+    const local = { ...(await facts.complete()), hostname: tables.hostname };
     markPhase('probing-done');
 
     const record: RunRecord = {

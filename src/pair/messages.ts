@@ -3,7 +3,7 @@
 // The schema module alone: importing control/index.js would load the server too.
 import * as s from './control/schema.js';
 import type { MethodSpec } from './control/rpc.js';
-import type { HostFacts, HostTables } from '../host/types.js';
+import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
 import type { ProbeSpec } from './plan-types.js';
 
@@ -53,8 +53,7 @@ const holder = {
   describe: 'port holder',
 };
 
-// The rtnetlink tables: what planning needs, sent at hello.
-const hostTablesFields = {
+export const hostFactsSchema: s.Schema<HostFacts> = s.object({
   hostname: name,
   nic: s.object({ name, ifindex, mac: s.nullable(mac), mtu: s.int({ min: 0, max: 1 << 20 }), addresses: s.array(ip, { max: 64 }), chosenBy: s.enumOf(['argument', 'default-route', 'vxlan-underlay'] as const) }),
   links: s.array(link, { max: MAX_LIST }),
@@ -65,12 +64,6 @@ const hostTablesFields = {
   ),
   neighbors: s.array(s.object({ ifindex, ifname: name, ip, mac: s.nullable(s.string({ max: 64 })), state: s.array(name, { max: 16 }) }), { max: MAX_LIST }),
   fdb: s.array(s.object({ ifindex, ifname: name, mac, dst: s.nullable(ip), port: s.nullable(anyPort), vni: s.nullable(vni), permanent: s.bool() }), { max: MAX_LIST }),
-};
-export const hostTablesSchema = s.object(hostTablesFields) as s.Schema<HostTables>;
-
-// The tables plus what only classifying needs, sent once the probes are out.
-export const hostFactsSchema = s.object({
-  ...hostTablesFields,
   ports: s.array(s.object({ port, holders: s.array(holder, { max: 64 }) }), { max: 64 }),
   sysctls: s.object({ ipForward: s.bool(), rpFilter: s.record(name, s.int({ min: 0, max: 2 }), { max: 256 }) }),
   firewall: s.object({
@@ -145,16 +138,11 @@ const icmpSighting: s.Schema<IcmpSighting> = s.object({
 export const MAX_PLAN = 256;
 
 export const pairMethods = {
-  /** Opens the run: the listener reads its tables (for the plan) and starts sniffing. */
+  /** Opens the run: the listener collects its facts and starts sniffing. */
   hello: {
     params: s.object({ runId: u32, ports: s.array(port, { min: 1, max: 8 }), baselinePort: port, initiatorVteps: s.array(vtepEndpoint, { max: 8 }) }),
-    result: s.object({ tables: hostTablesSchema, peerIp: ip }),
+    result: s.object({ facts: hostFactsSchema, peerIp: ip }),
   },
-  /**
-   * The listener's complete facts (firewall, port owners, sysctls, offloads
-   * with the tables), read while the probes fly; asked for after probing.
-   */
-  facts: { params: s.empty, result: s.object({ facts: hostFactsSchema }) },
   /** The plan; the listener keeps only the reverse probes it will send. */
   plan: {
     params: s.object({ probes: s.array(probeSpec, { max: MAX_PLAN }) }),

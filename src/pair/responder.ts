@@ -2,7 +2,8 @@
 // authenticated initiator with its host facts, sniffs its NIC for the run,
 // and sends the reverse probes — only to the authenticated peer's address,
 // only from specs it builds itself, a bounded number of times.
-import { startHostFactsAsync, type HostFactsInProgress } from '../host/facts.js';
+import { startHostFactsAsync } from '../host/facts.js';
+import type { HostFacts } from '../host/types.js';
 import { resolveNextHop } from '../host/next-hop.js';
 import { ControlServer, type SessionEnd } from './control/index.js';
 import { implement } from './control/rpc.js';
@@ -10,7 +11,7 @@ import type { Session } from './control/rpc.js';
 import { pairMethods } from './messages.js';
 import type { ProbeSpec } from './plan-types.js';
 import type { VtepEndpoint } from './probe-frames.js';
-import { factsForPeer, tablesForPeer } from './shared-facts.js';
+import { factsForPeer } from './shared-facts.js';
 import { ProbeSender } from './probe-sender.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
@@ -38,8 +39,7 @@ export interface Listener {
 interface Run {
   runId: number;
   ports: number[];
-  /** Tables now; the rest (firewall, port owners, ...) once the probes are out. */
-  facts: HostFactsInProgress;
+  facts: HostFacts;
   initiatorVteps: VtepEndpoint[];
   sniffer: RunSniffer;
   sender: ProbeSender | null;
@@ -66,10 +66,10 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     async hello(params, session) {
       closeRun(runs.get(session.id));
       const ports = [...new Set([...params.ports, params.baselinePort])];
-      // The tables, read off the JS thread; the rest waits until the probes are out.
-      const facts = await startHostFactsAsync({ iface: opts.iface, ports });
-      if (opts.name) facts.tables.hostname = opts.name;
-      const sniffer = RunSniffer.open(facts.tables.nic.name, { ports, runId: params.runId, role: 'responder' });
+      // Tables read off the JS thread; the firewall tool and /proc scans overlap them.
+      const facts = await (await startHostFactsAsync({ iface: opts.iface, ports })).complete();
+      if (opts.name) facts.hostname = opts.name;
+      const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder' });
       const run: Run = { runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, sniffer, sender: null, reverse: new Map(), rounds: new Set() };
       runs.set(session.id, run);
       session.signal.addEventListener('abort', () => {
@@ -77,7 +77,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         runs.delete(session.id);
       });
       log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
-      return { tables: tablesForPeer(facts.tables, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
+      return { facts: factsForPeer(facts, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
     },
 
     async plan(params, session) {
@@ -97,7 +97,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         nextHopMac: hop.nextHopMac,
         // The session's authenticated address, never an address from a message.
         peerIp: session.peerAddress,
-        facts: run.facts.tables,
+        facts: run.facts,
         peerVteps: run.initiatorVteps,
       }, wire);
       return { accepted: run.reverse.size };
@@ -120,15 +120,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         if (outcome.sent) sent++;
         else notSent.push({ probeId: id, reason: outcome.reason });
       }
-      // The reverse probes are out: a good moment for the firewall tool and /proc scans.
-      if (params.round === 1) void run.facts.complete().catch(() => {});
       return { sent, notSent };
-    },
-
-    async facts(_params, session) {
-      const run = runOf(session);
-      const facts = { ...(await run.facts.complete()), hostname: run.facts.tables.hostname };
-      return { facts: factsForPeer(facts, run.initiatorVteps, session.peerAddress) };
     },
 
     async observations(params, session) {

@@ -3,11 +3,10 @@
 // entries in the VTEP tables; the peer needs only its own side of them, so
 // the facts sent over the control channel are cut to that (and stay far
 // below the channel's line limit).
-import type { HostFacts, HostTables } from '../host/types.js';
+import type { HostFacts } from '../host/types.js';
 import type { VtepEndpoint } from './probe-frames.js';
 
-/** The tables, cut to this peer's side of them. */
-export function tablesForPeer<T extends HostTables>(facts: T, peerVteps: VtepEndpoint[], peerIp: string): T {
+export function factsForPeer(facts: HostFacts, peerVteps: VtepEndpoint[], peerIp: string): HostFacts {
   const vxlanIdx = new Set(facts.links.filter((l) => l.vxlan).map((l) => l.ifindex));
   const keepLink = new Set([...vxlanIdx, facts.nic.ifindex]);
   const vtepIps = new Set(peerVteps.map((v) => v.ip));
@@ -19,13 +18,6 @@ export function tablesForPeer<T extends HostTables>(facts: T, peerVteps: VtepEnd
     routes: facts.routes.filter((r) => (r.gateway !== null && vtepIps.has(r.gateway)) || r.dst === `${peerIp}/32`),
     neighbors: facts.neighbors.filter((n) => vxlanIdx.has(n.ifindex) && vtepIps.has(n.ip)),
     fdb: facts.fdb.filter((f) => vxlanIdx.has(f.ifindex) && vtepMacs.has(f.mac)),
-  };
-}
-
-export function factsForPeer(all: HostFacts, peerVteps: VtepEndpoint[], peerIp: string): HostFacts {
-  const facts = tablesForPeer(all, peerVteps, peerIp);
-  return {
-    ...facts,
     firewall: {
       ...facts.firewall,
       rules: facts.firewall.rules

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareVtepTables } from '../../src/diagnose/vtep-tables.js';
-import { hostFactsSchema, hostTablesSchema } from '../../src/pair/messages.js';
+import { hostFactsSchema } from '../../src/pair/messages.js';
 import { vtepEndpoints } from '../../src/pair/probe-frames.js';
-import { factsForPeer, tablesForPeer } from '../../src/pair/shared-facts.js';
+import { factsForPeer } from '../../src/pair/shared-facts.js';
 import { A, B, nodeFacts } from '../helpers/run-fixture.js';
 
 /** node-b with 1,000 other flannel peers and 600 pod veths, like a big cluster node. */
@@ -18,19 +18,6 @@ function bigNode() {
   for (let i = 0; i < 600; i++) f.links.push({ ifindex: 100 + i, name: `veth${i}`, mac: '02:00:00:00:00:99', mtu: 1450, up: true, kind: 'veth', masterIndex: 50 });
   return f;
 }
-
-describe('tablesForPeer (hello)', () => {
-  it('cuts the tables alike and carries nothing but the tables', () => {
-    const big = bigNode();
-    const { hostname, nic, links, addresses, routes, neighbors, fdb } = big;
-    const shared = tablesForPeer({ hostname, nic, links, addresses, routes, neighbors, fdb }, vtepEndpoints(nodeFacts(A, B), [8472]), A.ip);
-    expect(() => hostTablesSchema.check(JSON.parse(JSON.stringify(shared)))).not.toThrow();
-    expect(Object.keys(shared).sort()).toEqual(['addresses', 'fdb', 'hostname', 'links', 'neighbors', 'nic', 'routes']);
-    expect(shared.fdb.map((f) => f.mac)).toEqual([A.vtep!.mac]);
-    // The full facts do not pass as tables: the schema is strict.
-    expect(() => hostTablesSchema.check(JSON.parse(JSON.stringify(big)))).toThrow();
-  });
-});
 
 describe('factsForPeer', () => {
   it('cuts a big node to what the peer needs, within the schema and far below the line limit', () => {
