@@ -8,7 +8,6 @@
         "native/frame_parse.cc",
         "native/frame_build.cc",
         "native/frame_spec.cc",
-        "native/frame_object.cc",
         "native/frame_record.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
@@ -21,6 +20,7 @@
         "native/netlink_socket.cc",
         "native/netlink_util.cc",
         "native/netlink_query.cc",
+        "native/netlink_async.cc",
         "native/ethtool.cc",
         "native/raw_ip_socket.cc"
       ],

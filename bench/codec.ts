@@ -1,6 +1,6 @@
 // Codec throughput: parseFrame on a flannel-style VXLAN frame (the sniffer's
 // per-frame cost) and buildFrame. Run: tsx bench/codec.ts
-import { buildFrame, parseFrame, parseFrameNative, type FrameSpec } from '../src/wire/frame.js';
+import { buildFrame, parseFrame, type FrameSpec } from '../src/wire/frame.js';
 import { encodeToken } from '../src/wire/token.js';
 
 const spec: FrameSpec = {
@@ -22,7 +22,6 @@ function rate(name: string, n: number, fn: () => unknown): number {
 export function benchCodec(): { parsePerSec: number; buildPerSec: number } {
   const frame = buildFrame(spec);
   const parsePerSec = rate('parseFrame (VXLAN+token)', 500_000, () => parseFrame(frame));
-  rate('parseFrameNative (all N-API)', 100_000, () => parseFrameNative(frame));
   const buildPerSec = rate('buildFrame (VXLAN+token)', 200_000, () => buildFrame(spec));
   return { parsePerSec, buildPerSec };
 }

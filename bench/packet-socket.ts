@@ -50,8 +50,21 @@ function rxCounters(ns: Netns): { packets: number; dropped: number } {
   return { packets: read('rx_packets'), dropped: read('rx_dropped') };
 }
 
+/** user+system CPU seconds of a live process, from /proc/PID/stat. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface CaptureRow {
   mode: string;
+  oursCpu: number;
+  tcpdumpCpu: number;
   sent: number;
   ifaceRx: number;
   ours: number;
@@ -70,12 +83,16 @@ async function captureRound(a: Netns, b: Netns, hex: string, runId: number, mode
   if (send.status !== 0) throw new Error(`burst failed: ${send.stderr}`);
   const oursOut = await ours.done;
   const after = rxCounters(b);
+  // `ip netns exec` execs tcpdump in place: the child's pid is tcpdump's.
+  const tcpdumpCpu = cpuSeconds(tcpdump.child.pid);
   tcpdump.child.kill('SIGINT');
   const td = await tcpdump.done;
-  const result = jsonLines(oursOut.stdout).pop() as { distinct: number; stats: { dropped: number } };
+  const result = jsonLines(oursOut.stdout).pop() as { distinct: number; stats: { dropped: number }; cpu: number };
   const tdDrops = Number(/(\d+) packets? dropped by kernel/.exec(td.stderr)?.[1] ?? NaN);
   const row: CaptureRow = {
     mode,
+    oursCpu: result.cpu,
+    tcpdumpCpu,
     sent: Number(send.stdout.trim().split(/\s+/)[0]),
     ifaceRx: after.packets - before.packets,
     ours: result.distinct,
@@ -140,23 +157,26 @@ export async function benchPacketSocket(): Promise<void> {
     console.log(`addon / C = ${(ratio * 100).toFixed(0)}% (target >= 80%): ${ratio >= 0.8 ? 'MET' : 'NOT MET'}`);
 
     const rows: CaptureRow[] = [];
-    for (const mode of ['tokens', 'records']) rows.push(await captureRound(a, b, hex, runId, mode));
+    for (const mode of ['tokens', 'records', 'objects']) rows.push(await captureRound(a, b, hex, runId, mode));
     console.log(`\n## packet socket: capture completeness on the receiver (B's kernel also processes each frame) while the addon sends ${CAPTURE_FRAMES.toLocaleString()} frames flat out`);
+    const pathName = (m: string) => (m === 'tokens' ? 'native token count' : m === 'records' ? 'parsed records' : 'parsed + full JS objects');
     console.table(rows.map((r) => ({
-      'our sniffer path': r.mode === 'tokens' ? 'native token count' : 'parsed records',
+      'our sniffer path': pathName(r.mode),
       sent: r.sent,
       'reached eth0': r.ifaceRx,
       'ours: distinct probes': r.ours,
       'ours: ring drops': r.ourDrops,
       'tcpdump -w: captured': r.tcpdump,
       'tcpdump: kernel drops': r.tcpdumpDrops,
+      'ours CPU s': r.oursCpu.toFixed(2),
+      'tcpdump CPU s': r.tcpdumpCpu.toFixed(2),
     })));
     // Probe frames are the ones sent; "reached eth0" also counts the odd ARP
     // or neighbour frame, so losses are counted against what was sent.
     for (const r of rows) {
       const missed = r.sent - r.ours;
       const verdict = missed === 0 && r.ourDrops === 0 ? 'no probe frame lost' : `LOST ${missed} of ${r.sent} probes (ring drops ${r.ourDrops})`;
-      console.log(`${r.mode === 'tokens' ? 'native token count' : 'parsed records'}: ${verdict}; tcpdump -w missed ${r.sent - r.tcpdump}`);
+      console.log(`${pathName(r.mode)}: ${verdict}; tcpdump -w missed ${r.sent - r.tcpdump}`);
     }
   } finally {
     for (const ns of made) deleteNetns(shell, ns);

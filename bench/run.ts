@@ -6,12 +6,14 @@ import { benchPair } from './pair.js';
 import { benchInspect } from './inspect.js';
 import { benchNetlink } from './netlink.js';
 import { benchCodec } from './codec.js';
+import { benchEventLoop } from './event-loop.js';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['pair', benchPair],
   ['inspect', benchInspect],
   ['packet socket', benchPacketSocket],
   ['netlink', benchNetlink],
+  ['event loop', benchEventLoop],
   ['codec', async () => void benchCodec()],
 ];
 const only = process.argv.slice(2);

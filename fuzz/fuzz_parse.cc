@@ -24,7 +24,9 @@ void CheckFrame(const ParsedFrame& f, size_t size, const double* record) {
     FUZZ_CHECK(f.error.layer != nullptr);
     FUZZ_CHECK(f.error.offset <= size);
     FUZZ_CHECK(!f.error.message.empty());
-    FUZZ_CHECK(record[rec::kError] == 1 && record[rec::kError + 1] >= 0);
+    const double* e = record + FrameRec::error;
+    FUZZ_CHECK(e[ErrorRec::present] == 1 && e[ErrorRec::layer] >= 0 &&
+               e[ErrorRec::layer] < static_cast<double>(kErrorLayerCount));
   }
   for (const Layers* l : {&f.outer, &f.inner}) {
     if (!l->has_icmp || !l->icmp.has_quoted) continue;
@@ -59,19 +61,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // libFuzzer's buffer ends exactly at data + size, so reads past it are caught.
   ParsedFrame f;
   ParseFrame(data, size, opts, quote_mode, &f);
-  double record[rec::kTotal];
-  WriteRecord(f, record);
-  CheckFrame(f, size, record);
+  double record[ParseRec::kSize];
+  WriteRecord(f, record + ParseRec::frame);
+  CheckFrame(f, size, record + ParseRec::frame);
 
   if (f.outer.has_icmp && f.outer.icmp.has_quoted) {
-    // As ParseFrameToRecord does, but the quote gets a buffer of its own.
+    // As ParseToRecord does, but the quote gets a buffer of its own.
     const size_t qlen = f.outer.icmp.quoted_length;
     std::unique_ptr<uint8_t[]> quote(new uint8_t[qlen ? qlen : 1]);
     if (qlen) std::memcpy(quote.get(), data + f.outer.icmp.quoted_offset, qlen);
     ParsedFrame q;
     ParseFrame(quote.get(), qlen, opts, true, &q);
-    WriteRecord(q, record + rec::kRecord);
-    CheckFrame(q, qlen, record + rec::kRecord);
+    WriteRecord(q, record + ParseRec::quoted);
+    CheckFrame(q, qlen, record + ParseRec::quoted);
     FUZZ_CHECK(!(q.outer.has_icmp && q.outer.icmp.has_quoted));  // one level only
   }
   return 0;

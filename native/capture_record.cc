@@ -4,21 +4,20 @@
 
 #include <cstring>
 
-#include "frame.h"
+#include "frame_record.h"
 
 namespace vxprobe {
 
-Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions& parse,
-                           bool with_raw) {
-  Napi::Object rec = Napi::Object::New(env);
-  rec.Set("time", Napi::Number::New(env, f.time_ms));
-  rec.Set("direction", Napi::String::New(env, f.pkttype == PACKET_OUTGOING ? "out" : "in"));
-  rec.Set("length", Napi::Number::New(env, f.wire_len));
-  rec.Set("frame", ParseFrameToObject(env, f.data, f.captured_len, parse));
-  if (with_raw) rec.Set("raw", Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
-  if (f.vlan_valid) rec.Set("vlan", Napi::Number::New(env, f.vlan_tci & 0x0fff));
-  if (f.csum_not_ready) rec.Set("checksumPending", Napi::Boolean::New(env, true));
-  return rec;
+bool FillCaptureRecord(const RingFrame& f, const ParseOptions& parse, double* out,
+                       std::string* error, std::string* quoted_error) {
+  out[CaptureRec::time] = f.time_ms;
+  out[CaptureRec::outgoing] = f.pkttype == PACKET_OUTGOING ? 1 : 0;
+  out[CaptureRec::wireLength] = f.wire_len;
+  out[CaptureRec::capturedLength] = f.captured_len;
+  out[CaptureRec::vlan] = f.vlan_valid ? (f.vlan_tci & 0x0fff) : -1;
+  out[CaptureRec::checksumPending] = f.csum_not_ready ? 1 : 0;
+  return ParseToRecord(f.data, f.captured_len, parse, out + CaptureRec::parse, error,
+                       quoted_error);
 }
 
 }  // namespace vxprobe

@@ -1,10 +1,9 @@
-// Turns one captured frame into the record JS receives, and finds probe
-// tokens for the native counting fast path.
+// Turns one captured frame into its flat record (CaptureRec in
+// frame_record.h), and finds probe tokens for the native counting fast path.
 #pragma once
-#include <napi.h>
 
 #include <cstdint>
-#include <vector>
+#include <string>
 
 #include "frame_codec.h"
 #include "ring.h"
@@ -12,8 +11,10 @@
 
 namespace vxprobe {
 
-// {time, direction, length, frame, raw?, vlan?}
-Napi::Object CaptureRecord(Napi::Env env, const RingFrame& f, const ParseOptions& parse,
-                           bool with_raw);
+// Fills CaptureRec::kSize doubles at `out`: the ring metadata (kernel
+// timestamp, direction, lengths, stripped VLAN, checksum-pending) and the
+// parse record. Returns true when a parse error message was stored.
+bool FillCaptureRecord(const RingFrame& f, const ParseOptions& parse, double* out,
+                       std::string* error, std::string* quoted_error);
 
 }  // namespace vxprobe

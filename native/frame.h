@@ -1,5 +1,5 @@
-// The codec's N-API face: buildFrame/parseFrame for JS, and the helpers the
-// packet-socket code uses to parse captured frames without a JS round trip.
+// The codec's N-API face: buildFrame/parseFrameInto for JS, and the option
+// reader the packet-socket code shares.
 #pragma once
 #include <napi.h>
 
@@ -14,17 +14,5 @@ void InitFrame(Napi::Env env, Napi::Object exports);
 // Reads `{vxlanPorts?, layer?}`; undefined gives the defaults. Throws
 // TypeError/RangeError naming the option.
 ParseOptions ReadParseOptions(Napi::Env env, Napi::Value options);
-
-// The parsed frame as the JS `ParsedFrame` object (see src/wire/frame.ts).
-Napi::Object ParseFrameToObject(Napi::Env env, const uint8_t* data, size_t len,
-                                const ParseOptions& opts);
-
-// The fast path for batches: fills `record` (rec::kTotal doubles, layout in
-// frame_record.h; the quoted packet of an ICMP error in its second half) and
-// the error messages (left empty when there is none). JS turns records into
-// objects with assembleFrame() from src/wire/frame-record.ts. Returns true
-// when either message is set.
-bool ParseFrameToRecord(const uint8_t* data, size_t len, const ParseOptions& opts, double* record,
-                        std::string* error, std::string* quoted_error);
 
 }  // namespace vxprobe

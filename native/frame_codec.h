@@ -10,8 +10,15 @@
 
 namespace vxprobe {
 
-constexpr size_t kTokenLength = 20;
+// The probe token (docs/frame-path.md): "VXPB" | u8 version | 3 zero bytes |
+// u32 runId | u32 probeId | u32 seq, big endian, at the start of the
+// innermost payload. Exported to JS as TOKEN_LAYOUT; defined nowhere else.
+constexpr char kTokenMagic[4] = {'V', 'X', 'P', 'B'};
+constexpr uint8_t kTokenVersion = 1;
+constexpr size_t kTokenRunIdOffset = 8;
+constexpr size_t kTokenProbeIdOffset = 12;
 constexpr size_t kTokenSeqOffset = 16;
+constexpr size_t kTokenLength = 20;
 constexpr size_t kMaxVxlanPorts = 32;
 
 struct ParseOptions {

@@ -15,8 +15,6 @@ inline uint32_t Be32(const uint8_t* p) {
          static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
 
-constexpr uint8_t kTokenMagic[4] = {'V', 'X', 'P', 'B'};
-
 // Names for each level, so errors say "inner-ipv4" rather than "ipv4".
 struct LayerNames {
   const char* eth;
@@ -64,10 +62,10 @@ class Parser {
     out_->payload_length = end - off;
     if (end - off < kTokenLength) return;
     const uint8_t* p = d_ + off;
-    if (std::memcmp(p, kTokenMagic, 4) != 0 || p[4] != 1) return;
+    if (!StartsWithToken(off, end)) return;
     out_->has_token = true;
-    out_->token.run_id = Be32(p + 8);
-    out_->token.probe_id = Be32(p + 12);
+    out_->token.run_id = Be32(p + kTokenRunIdOffset);
+    out_->token.probe_id = Be32(p + kTokenProbeIdOffset);
     out_->token.seq = Be32(p + kTokenSeqOffset);
   }
 
@@ -206,7 +204,8 @@ class Parser {
   }
 
   bool StartsWithToken(size_t off, size_t end) const {
-    return end - off >= kTokenLength && std::memcmp(d_ + off, kTokenMagic, 4) == 0 && d_[off + 4] == 1;
+    return end - off >= kTokenLength && std::memcmp(d_ + off, kTokenMagic, 4) == 0 &&
+           d_[off + 4] == kTokenVersion;
   }
 
   void Vxlan(size_t off, size_t end) {

@@ -12,53 +12,53 @@ const size_t kErrorLayerCount = sizeof kErrorLayers / sizeof kErrorLayers[0];
 namespace {
 
 void WriteLayers(const Layers& l, double* o) {
-  double* e = o + rec::kEth;
-  e[0] = l.has_eth;
+  double* e = o + LayersRec::eth;
+  e[EthRec::present] = l.has_eth;
   if (l.has_eth) {
-    for (int i = 0; i < 6; ++i) e[1 + i] = l.eth.src[i];
-    for (int i = 0; i < 6; ++i) e[7 + i] = l.eth.dst[i];
-    e[13] = l.eth.vlan;
-    e[14] = l.eth.ether_type;
+    for (int i = 0; i < 6; ++i) e[EthRec::src + i] = l.eth.src[i];
+    for (int i = 0; i < 6; ++i) e[EthRec::dst + i] = l.eth.dst[i];
+    e[EthRec::vlan] = l.eth.vlan;
+    e[EthRec::etherType] = l.eth.ether_type;
   }
-  double* p = o + rec::kIp;
-  p[0] = l.has_ip;
+  double* p = o + LayersRec::ipv4;
+  p[IpRec::present] = l.has_ip;
   if (l.has_ip) {
     const Ipv4Info& ip = l.ip;
-    p[1] = ip.src;
-    p[2] = ip.dst;
-    p[3] = ip.ttl;
-    p[4] = ip.tos;
-    p[5] = ip.id;
-    p[6] = ip.dont_fragment;
-    p[7] = ip.more_fragments;
-    p[8] = ip.fragment_offset;
-    p[9] = ip.total_length;
-    p[10] = ip.header_length;
-    p[11] = ip.protocol;
-    p[12] = ip.checksum_ok;
+    p[IpRec::src] = ip.src;
+    p[IpRec::dst] = ip.dst;
+    p[IpRec::ttl] = ip.ttl;
+    p[IpRec::tos] = ip.tos;
+    p[IpRec::id] = ip.id;
+    p[IpRec::dontFragment] = ip.dont_fragment;
+    p[IpRec::moreFragments] = ip.more_fragments;
+    p[IpRec::fragmentOffset] = ip.fragment_offset;
+    p[IpRec::totalLength] = ip.total_length;
+    p[IpRec::headerLength] = ip.header_length;
+    p[IpRec::protocol] = ip.protocol;
+    p[IpRec::checksumOk] = ip.checksum_ok;
   }
-  double* u = o + rec::kUdp;
-  u[0] = l.has_udp;
+  double* u = o + LayersRec::udp;
+  u[UdpRec::present] = l.has_udp;
   if (l.has_udp) {
-    u[1] = l.udp.src_port;
-    u[2] = l.udp.dst_port;
-    u[3] = l.udp.length;
-    u[4] = l.udp.checksum;
-    u[5] = l.udp.checksum_ok;
+    u[UdpRec::srcPort] = l.udp.src_port;
+    u[UdpRec::dstPort] = l.udp.dst_port;
+    u[UdpRec::length] = l.udp.length;
+    u[UdpRec::checksum] = l.udp.checksum;
+    u[UdpRec::checksumOk] = l.udp.checksum_ok;
   }
-  double* c = o + rec::kIcmp;
-  c[0] = l.has_icmp;
+  double* c = o + LayersRec::icmp;
+  c[IcmpRec::present] = l.has_icmp;
   if (l.has_icmp) {
     const IcmpInfo& i = l.icmp;
-    c[1] = i.type;
-    c[2] = i.code;
-    c[3] = i.checksum_ok;
-    c[4] = i.has_echo;
-    c[5] = i.id;
-    c[6] = i.seq;
-    c[7] = i.has_mtu;
-    c[8] = i.next_hop_mtu;
-    c[9] = i.has_quoted;
+    c[IcmpRec::type] = i.type;
+    c[IcmpRec::code] = i.code;
+    c[IcmpRec::checksumOk] = i.checksum_ok;
+    c[IcmpRec::hasEcho] = i.has_echo;
+    c[IcmpRec::id] = i.id;
+    c[IcmpRec::seq] = i.seq;
+    c[IcmpRec::hasMtu] = i.has_mtu;
+    c[IcmpRec::nextHopMtu] = i.next_hop_mtu;
+    c[IcmpRec::hasQuoted] = i.has_quoted;
   }
 }
 
@@ -71,28 +71,43 @@ double ErrorLayerIndex(const char* layer) {
 }  // namespace
 
 void WriteRecord(const ParsedFrame& f, double* o) {
-  o[rec::kLength] = static_cast<double>(f.length);
-  WriteLayers(f.outer, o + rec::kOuter);
-  double* v = o + rec::kVxlan;
-  v[0] = f.has_vxlan;
-  v[1] = f.vxlan.flags;
-  v[2] = f.vxlan.vni;
-  v[3] = f.vxlan.valid;
-  o[rec::kHasInner] = f.has_inner;
-  if (f.has_inner) WriteLayers(f.inner, o + rec::kInner);
-  o[rec::kPayload] = static_cast<double>(f.payload_offset);
-  o[rec::kPayload + 1] = static_cast<double>(f.payload_length);
-  double* t = o + rec::kToken;
-  t[0] = f.has_token;
-  t[1] = f.token.run_id;
-  t[2] = f.token.probe_id;
-  t[3] = f.token.seq;
-  double* e = o + rec::kError;
-  e[0] = f.has_error;
+  o[FrameRec::length] = static_cast<double>(f.length);
+  WriteLayers(f.outer, o + FrameRec::outer);
+  double* v = o + FrameRec::vxlan;
+  v[VxlanRec::present] = f.has_vxlan;
+  v[VxlanRec::flags] = f.vxlan.flags;
+  v[VxlanRec::vni] = f.vxlan.vni;
+  v[VxlanRec::valid] = f.vxlan.valid;
+  o[FrameRec::hasInner] = f.has_inner;
+  if (f.has_inner) WriteLayers(f.inner, o + FrameRec::inner);
+  o[FrameRec::payload + PayloadRec::offset] = static_cast<double>(f.payload_offset);
+  o[FrameRec::payload + PayloadRec::length] = static_cast<double>(f.payload_length);
+  double* t = o + FrameRec::token;
+  t[TokenRec::present] = f.has_token;
+  t[TokenRec::runId] = f.token.run_id;
+  t[TokenRec::probeId] = f.token.probe_id;
+  t[TokenRec::seq] = f.token.seq;
+  double* e = o + FrameRec::error;
+  e[ErrorRec::present] = f.has_error;
   if (f.has_error) {
-    e[1] = ErrorLayerIndex(f.error.layer);
-    e[2] = static_cast<double>(f.error.offset);
+    e[ErrorRec::layer] = ErrorLayerIndex(f.error.layer);
+    e[ErrorRec::offset] = static_cast<double>(f.error.offset);
   }
+}
+
+bool ParseToRecord(const uint8_t* data, size_t len, const ParseOptions& opts, double* out,
+                   std::string* error, std::string* quoted_error) {
+  ParsedFrame f;
+  ParseFrame(data, len, opts, false, &f);
+  WriteRecord(f, out + ParseRec::frame);
+  if (f.has_error) *error = f.error.message;
+  if (f.outer.has_icmp && f.outer.icmp.has_quoted) {
+    ParsedFrame q;
+    ParseFrame(data + f.outer.icmp.quoted_offset, f.outer.icmp.quoted_length, opts, true, &q);
+    WriteRecord(q, out + ParseRec::quoted);
+    if (q.has_error) *quoted_error = q.error.message;
+  }
+  return f.has_error || !quoted_error->empty();
 }
 
 }  // namespace vxprobe

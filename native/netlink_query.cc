@@ -25,50 +25,66 @@ Napi::Array NudStates(Napi::Env env, uint16_t state) {
   return out;
 }
 
-// routeGet(dst: string, oif?: number): the kernel's answer for one address.
+}  // namespace
+
+RouteReply RouteLookup(const ParsedIp& dst, int oif) {
+  NetlinkSocket sock;
+  NetlinkRequest req(RTM_GETROUTE, 0);
+  rtmsg rtm{};
+  rtm.rtm_family = static_cast<uint8_t>(dst.family);
+  rtm.rtm_dst_len = static_cast<uint8_t>(dst.len * 8);
+  rtm.rtm_flags = RTM_F_LOOKUP_TABLE;  // report the table the route came from
+  req.AddHeader(&rtm, sizeof rtm);
+  req.AddAttr(RTA_DST, dst.bytes, dst.len);
+  if (oif) req.AddAttr(RTA_OIF, &oif, sizeof oif);
+  for (NetlinkMessage& m : sock.Request(req, "RTM_GETROUTE")) {
+    if (m.type != RTM_NEWROUTE || m.payload.size() < sizeof(rtmsg)) continue;
+    RouteReply r;
+    r.text = IpString(dst.bytes, dst.len);
+    r.message = std::move(m);
+    r.names = LinkNames(sock);
+    return r;
+  }
+  throw NetlinkError{ENOENT, "RTM_GETROUTE"};
+}
+
+Napi::Object RouteObject(Napi::Env env, const RouteReply& r) {
+  KeyCache key(env);
+  const NetlinkMessage& m = r.message;
+  auto* h = reinterpret_cast<const rtmsg*>(m.payload.data());
+  size_t off = NLMSG_ALIGN(sizeof(rtmsg));
+  AttrTable a(m.payload.data() + off, m.payload.size() - off, RTA_MAX);
+  int ifindex = static_cast<int>(AttrAs<uint32_t>(a.get(RTA_OIF)));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set(key("dst"), r.text);
+  o.Set(key("ifindex"), ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
+  o.Set(key("ifname"), ifindex ? NameValue(env, r.names, ifindex) : env.Null());
+  o.Set(key("gateway"), IpValue(env, a.get(RTA_GATEWAY)));
+  o.Set(key("prefsrc"), IpValue(env, a.get(RTA_PREFSRC)));
+  o.Set(key("type"), RouteTypeName(h->rtm_type));
+  o.Set(key("table"), a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table);
+  return o;
+}
+
+RouteArgs ReadRouteArgs(const Napi::CallbackInfo& info) {
+  RouteArgs args;
+  args.dst = ParseIpArg(info[0], "dst");
+  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) {
+    args.oif = ParseIfindexArg(info[1], "oif");
+  }
+  return args;
+}
+
+namespace {
+
+// routeGet(dst: string, oif?: number): the kernel's answer for one address
+// (routeGetAsync in netlink_async.cc makes the same request off the JS thread).
 Napi::Value RouteGet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ParsedIp dst = ParseIpArg(info[0], "dst");
-  int oif = 0;
-  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) {
-    oif = ParseIfindexArg(info[1], "oif");
-  }
-  std::string text = IpString(dst.bytes, dst.len);
+  RouteArgs args = ReadRouteArgs(info);
   return WithNetlinkErrors(
-      env,
-      [&]() -> Napi::Value {
-        KeyCache key(env);
-        NetlinkSocket sock;
-        NetlinkRequest req(RTM_GETROUTE, 0);
-        rtmsg rtm{};
-        rtm.rtm_family = static_cast<uint8_t>(dst.family);
-        rtm.rtm_dst_len = static_cast<uint8_t>(dst.len * 8);
-        rtm.rtm_flags = RTM_F_LOOKUP_TABLE;  // report the table the route came from
-        req.AddHeader(&rtm, sizeof rtm);
-        req.AddAttr(RTA_DST, dst.bytes, dst.len);
-        if (oif) req.AddAttr(RTA_OIF, &oif, sizeof oif);
-        auto replies = sock.Request(req, "RTM_GETROUTE");
-        for (const NetlinkMessage& m : replies) {
-          if (m.type != RTM_NEWROUTE || m.payload.size() < sizeof(rtmsg)) continue;
-          auto* h = reinterpret_cast<const rtmsg*>(m.payload.data());
-          size_t off = NLMSG_ALIGN(sizeof(rtmsg));
-          AttrTable a(m.payload.data() + off, m.payload.size() - off, RTA_MAX);
-          auto names = LinkNames(sock);
-          int ifindex = static_cast<int>(AttrAs<uint32_t>(a.get(RTA_OIF)));
-          Napi::Object o = Napi::Object::New(env);
-          o.Set(key("dst"), text);
-          o.Set(key("ifindex"),
-                ifindex ? Napi::Value(Napi::Number::New(env, ifindex)) : env.Null());
-          o.Set(key("ifname"), ifindex ? NameValue(env, names, ifindex) : env.Null());
-          o.Set(key("gateway"), IpValue(env, a.get(RTA_GATEWAY)));
-          o.Set(key("prefsrc"), IpValue(env, a.get(RTA_PREFSRC)));
-          o.Set(key("type"), RouteTypeName(h->rtm_type));
-          o.Set(key("table"), a.has(RTA_TABLE) ? AttrAs<uint32_t>(a.get(RTA_TABLE)) : h->rtm_table);
-          return o;
-        }
-        throw NetlinkError{ENOENT, "RTM_GETROUTE"};
-      },
-      "route to " + text);
+      env, [&]() -> Napi::Value { return RouteObject(env, RouteLookup(args.dst, args.oif)); },
+      "route to " + IpString(args.dst.bytes, args.dst.len));
 }
 
 NetlinkRequest NeighRequest(uint16_t type, uint16_t flags, const ParsedIp& ip, int ifindex,

@@ -1,6 +1,8 @@
 // Burst sending for rate tests: N copies of one frame, each with its own
 // sequence number, handed to the kernel 64 at a time with sendmmsg(2) so the
-// per-frame cost is a copy and the kernel's own transmit path.
+// per-frame cost is a copy and the kernel's own transmit path. sendBurst
+// runs on the JS thread (fine for the CLI); sendBurstAsync on the libuv pool.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "packet_socket.h"
+#include "promise_worker.h"
 #include "socket_options.h"
 
 namespace vxprobe {
@@ -56,14 +59,29 @@ struct ChecksumFix {
   bool udp = false;  // 0 means "no checksum", and a computed 0 is sent as 0xffff
 };
 
-}  // namespace
+// One burst, with everything it needs copied out of JS: it can run on the
+// JS thread (sendBurst) or a libuv pool thread (sendBurstAsync).
+struct BurstJob {
+  std::vector<uint8_t> frame;
+  int64_t count = 0;
+  bool stamp = false;
+  size_t seq_offset = 0;
+  ChecksumFix fix;
+};
 
-Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
+struct BurstResult {
+  int64_t sent = 0;
+  int err = 0;  // errno of the call that failed, 0 when all were sent
+  const char* syscall = "sendmmsg";
+};
+
+// Reads and checks sendBurst's arguments; the frame bytes are copied.
+BurstJob ReadBurstArgs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
   // Only the length is taken here. The options below run JS (getters) that
-  // may detach or free the buffer, so its data pointer is taken after them
+  // may detach or free the buffer; a Napi::Buffer caches its data pointer and
+  // length when it is wrapped, so the frame is wrapped again after them
   // (docs/native-hardening.md).
   const size_t len = info[0].As<Napi::Buffer<uint8_t>>().Length();
   if (len < 14) throw Napi::RangeError::New(env, "frame must be at least 14 bytes");
@@ -74,50 +92,69 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
     e.Set("code", Napi::String::New(env, "EMSGSIZE"));
     throw e;
   }
-  const int64_t count = CheckedInteger(env, info[1], "count", 0, 1LL << 40);
-  bool stamp = !info[2].IsUndefined();
-  size_t seq_offset = 0;
-  if (stamp) {
-    seq_offset = static_cast<size_t>(
+  BurstJob job;
+  job.count = CheckedInteger(env, info[1], "count", 0, 1LL << 40);
+  job.stamp = !info[2].IsUndefined();
+  if (job.stamp) {
+    job.seq_offset = static_cast<size_t>(
         CheckedInteger(env, info[2], "seqOffset", 0, static_cast<int64_t>(len) - 4));
   }
-  ChecksumFix fix;
+  ChecksumFix& fix = job.fix;
   if (!info[3].IsUndefined()) {
-    if (!stamp) throw Napi::TypeError::New(env, "checksum needs seqOffset");
+    if (!job.stamp) throw Napi::TypeError::New(env, "checksum needs seqOffset");
     if (!info[3].IsObject())
       throw Napi::TypeError::New(env, "checksum must be {offset, start, udp}");
     Napi::Object o = info[3].As<Napi::Object>();
     fix.enabled = true;
     fix.offset = static_cast<size_t>(
         CheckedInteger(env, o.Get("offset"), "checksum.offset", 0, static_cast<int64_t>(len) - 2));
-    fix.start = static_cast<size_t>(
-        CheckedInteger(env, o.Get("start"), "checksum.start", 0, static_cast<int64_t>(seq_offset)));
+    fix.start = static_cast<size_t>(CheckedInteger(env, o.Get("start"), "checksum.start", 0,
+                                                   static_cast<int64_t>(job.seq_offset)));
     fix.udp = o.Get("udp").ToBoolean().Value();
-    if (fix.offset + 2 > seq_offset && fix.offset < seq_offset + 4) {
+    if (fix.offset + 2 > job.seq_offset && fix.offset < job.seq_offset + 4) {
       throw Napi::RangeError::New(env, "checksum.offset overlaps the sequence number");
     }
   }
-
-  // Every option is read: no more JS runs, so the pointer stays valid.
+  // Every option is read: no more JS runs, so a pointer taken now stays
+  // valid while the bytes are copied.
   if (!info[0].IsBuffer() || info[0].As<Napi::Buffer<uint8_t>>().Length() != len) {
     throw Napi::TypeError::New(env, "frame was detached or resized while options were read");
   }
   const uint8_t* src = info[0].As<Napi::Buffer<uint8_t>>().Data();
+  job.frame.assign(src, src + len);
+  return job;
+}
+
+// Sends the burst on `fd`; touches no JS.
+BurstResult RunBurst(int fd, const BurstJob& job) {
+  const size_t len = job.frame.size();
+  const bool stamp = job.stamp;
+  const size_t seq_offset = job.seq_offset;
+  const ChecksumFix& fix = job.fix;
+  const int64_t count = job.count;
+  const uint8_t* src = job.frame.data();
   const uint32_t base_seq = stamp ? ReadBe32(src + seq_offset) : 0;
   const uint32_t base_contrib = stamp ? Contribution(src + seq_offset, seq_offset, fix.start) : 0;
   const uint16_t base_csum =
       fix.enabled ? static_cast<uint16_t>((src[fix.offset] << 8) | src[fix.offset + 1]) : 0;
   const bool fix_csum = fix.enabled && !(fix.udp && base_csum == 0);
 
+  BurstResult r;
+  // Runs on a pool thread too, where no exception may escape: running out
+  // of memory is reported like a failed call.
   std::vector<uint8_t> copies;
+  std::vector<iovec> iov;
+  std::vector<mmsghdr> msgs;
   try {
     copies.resize(kBatch * len);
+    iov.resize(kBatch);
+    msgs.resize(kBatch);
   } catch (const std::bad_alloc&) {
-    throw SystemError(env, ENOMEM, "sendBurst", ifname_);
+    r.err = ENOMEM;
+    r.syscall = "sendBurst";
+    return r;
   }
   for (size_t i = 0; i < kBatch; ++i) std::memcpy(&copies[i * len], src, len);
-  std::vector<iovec> iov(kBatch);
-  std::vector<mmsghdr> msgs(kBatch);
   for (size_t i = 0; i < kBatch; ++i) {
     iov[i] = {&copies[i * len], len};
     msgs[i] = {};
@@ -125,12 +162,11 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
 
-  int64_t sent = 0;
-  while (sent < count) {
-    size_t batch = static_cast<size_t>(std::min<int64_t>(kBatch, count - sent));
+  while (r.sent < count) {
+    size_t batch = static_cast<size_t>(std::min<int64_t>(kBatch, count - r.sent));
     for (size_t i = 0; stamp && i < batch; ++i) {
       uint8_t* f = &copies[i * len];
-      WriteBe32(f + seq_offset, base_seq + static_cast<uint32_t>(sent + static_cast<int64_t>(i)));
+      WriteBe32(f + seq_offset, base_seq + static_cast<uint32_t>(r.sent + static_cast<int64_t>(i)));
       if (!fix_csum) continue;
       uint32_t sum = static_cast<uint16_t>(~base_csum) +
                      static_cast<uint16_t>(~Fold(base_contrib)) +
@@ -142,26 +178,84 @@ Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
     }
     size_t done = 0;
     while (done < batch) {
-      int n = sendmmsg(tx_fd_.get(), &msgs[done], static_cast<unsigned>(batch - done), 0);
+      int n = sendmmsg(fd, &msgs[done], static_cast<unsigned>(batch - done), 0);
       if (n < 0) {
         int err = errno;
         if (err == EINTR) continue;
         if (err == ENOBUFS || err == EAGAIN) {
           // The device queue is full: wait for room rather than lose frames.
-          pollfd pfd = {tx_fd_.get(), POLLOUT, 0};
+          pollfd pfd = {fd, POLLOUT, 0};
           ::poll(&pfd, 1, 10);
           continue;
         }
-        Napi::Error e = SystemError(env, err, "sendmmsg", ifname_);
-        e.Set("sent",
-              Napi::Number::New(env, static_cast<double>(sent + static_cast<int64_t>(done))));
-        throw e;
+        r.sent += static_cast<int64_t>(done);
+        r.err = err;
+        return r;
       }
       done += static_cast<size_t>(n);
     }
-    sent += static_cast<int64_t>(batch);
+    r.sent += static_cast<int64_t>(batch);
   }
-  return Napi::Number::New(env, static_cast<double>(sent));
+  return r;
+}
+
+Napi::Error BurstError(Napi::Env env, const BurstResult& r, const std::string& ifname) {
+  Napi::Error e = SystemError(env, r.err, r.syscall, ifname);
+  e.Set("sent", Napi::Number::New(env, static_cast<double>(r.sent)));
+  return e;
+}
+
+// The burst on a pool thread. It sends on its own dup() of the socket's fd,
+// so closing the socket meanwhile cannot make it write to a reused fd, and
+// it holds its own copy of the frame.
+class BurstWorker : public PromiseWorker {
+ public:
+  BurstWorker(Napi::Env env, BurstJob job, UniqueFd fd, std::string ifname)
+      : PromiseWorker(env, "sendBurstAsync"),
+        job_(std::move(job)),
+        fd_(std::move(fd)),
+        ifname_(std::move(ifname)) {}
+
+ private:
+  void Work() override {
+    result_ = RunBurst(fd_.get(), job_);
+    fd_.reset();
+  }
+  Napi::Value Result(Napi::Env env) override {
+    if (result_.err) throw BurstError(env, result_, ifname_);
+    return Napi::Number::New(env, static_cast<double>(result_.sent));
+  }
+
+  BurstJob job_;
+  UniqueFd fd_;
+  std::string ifname_;
+  BurstResult result_;
+};
+
+}  // namespace
+
+Napi::Value PacketSocket::SendBurst(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
+  BurstJob job = ReadBurstArgs(info);
+  // An option getter may have closed the socket.
+  if (closed_) throw SystemError(env, EBADF, "sendBurst", "socket is closed");
+  BurstResult r = RunBurst(tx_fd_.get(), job);
+  if (r.err) throw BurstError(env, r, ifname_);
+  return Napi::Number::New(env, static_cast<double>(r.sent));
+}
+
+Napi::Value PacketSocket::SendBurstAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_) throw SystemError(env, EBADF, "sendBurstAsync", "socket is closed");
+  BurstJob job = ReadBurstArgs(info);
+  if (closed_) throw SystemError(env, EBADF, "sendBurstAsync", "socket is closed");
+  UniqueFd fd(fcntl(tx_fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd.valid()) throw SystemError(env, errno, "fcntl(F_DUPFD_CLOEXEC)", ifname_);
+  auto* worker = new BurstWorker(env, std::move(job), std::move(fd), ifname_);  // freed by libuv
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace vxprobe

@@ -19,11 +19,10 @@
 namespace vxprobe {
 namespace {
 
-// Upper bounds on one wake-up's work, so a flood never stalls the loop: at
-// most this many frames are handled before we return to libuv (the poll is
-// level-triggered and fires again at once while a block is ready). Token
-// hits cost a memmem each; a parsed record costs a few microseconds.
-constexpr size_t kRecordsPerWake = 2048;
+// Upper bound on the token fast path's work per wake-up, so a flood never
+// stalls the loop (the poll is level-triggered and fires again at once while
+// a block is ready). A token hit costs a memmem; the parsed-record budget,
+// kRecordsPerWake, is in packet_socket.h.
 constexpr size_t kTokenFramesPerWake = 65536;
 
 int AttachFilter(int fd, std::vector<sock_filter>& prog) {
@@ -49,6 +48,7 @@ Napi::Function PacketSocket::DefineClass(Napi::Env env) {
       {
           InstanceMethod<&PacketSocket::Send>("send"),
           InstanceMethod<&PacketSocket::SendBurst>("sendBurst"),
+          InstanceMethod<&PacketSocket::SendBurstAsync>("sendBurstAsync"),
           InstanceMethod<&PacketSocket::Start>("start"),
           InstanceMethod<&PacketSocket::Stop>("stop"),
           InstanceMethod<&PacketSocket::Stats>("stats"),
@@ -231,52 +231,97 @@ void PacketSocket::OnPoll(uv_poll_t* handle, int status, int events) {
   }
 }
 
+Napi::Float64Array PacketSocket::RecordBuffer(Napi::Env env) {
+  // One buffer for the socket's life, refilled on every wake-up: JS reads
+  // it during the callback only (frame-record.ts assembles what it keeps).
+  const size_t size = kRecordsPerWake * CaptureRec::kSize;
+  if (!records_.IsEmpty()) {
+    // JS held the array during the last callback and may have detached its
+    // buffer (ArrayBuffer.prototype.transfer, postMessage): a detached array
+    // has no data and length 0, and writing kRecordsPerWake records into it
+    // would write through a null pointer. Then a new one is made
+    // (docs/native-hardening.md).
+    Napi::Float64Array current = records_.Value();
+    if (current.ElementLength() == size && current.Data() != nullptr) return current;
+    records_.Reset();
+  }
+  records_ = Napi::Persistent(Napi::Float64Array::New(env, size));
+  return records_.Value();
+}
+
 void PacketSocket::Deliver(Napi::Env env, int status) {
   Napi::Value err = env.Null();
-  Napi::Array records = Napi::Array::New(env);
+  Napi::Value records = env.Null();
+  uint32_t n = 0;
+  Napi::Value messages = env.Undefined();
+  Napi::Value raws = env.Undefined();
   Napi::Value tokens = env.Undefined();
   if (status < 0) {
     err = SystemError(env, -status, "uv_poll", ifname_).Value();
   } else {
+    Napi::Float64Array buffer = RecordBuffer(env);
+    double* out = buffer.Data();
+    Napi::Array message_list;
+    Napi::Array raw_list;
+    if (opts_.raw) raw_list = Napi::Array::New(env);
     std::vector<TokenHit> hits;
     std::vector<double> hit_times;
     std::vector<uint8_t> hit_out;
-    uint32_t n = 0;
-    ring_.Drain(
-        opts_.has_token_run ? kTokenFramesPerWake : kRecordsPerWake, [&](const RingFrame& f) {
-          TokenHit hit;
-          if (opts_.has_token_run && FindToken(f.data, f.captured_len, opts_.token_run_id, &hit)) {
-            hits.push_back(hit);
-            hit_times.push_back(f.time_ms);
-            hit_out.push_back(f.pkttype == PACKET_OUTGOING ? 1 : 0);
-            return;
-          }
-          records.Set(n++, CaptureRecord(env, f, opts_.parse, opts_.raw));
-        });
+    std::string error, quoted_error;
+    uint32_t with_messages = 0;
+    size_t budget = opts_.has_token_run ? kTokenFramesPerWake : kRecordsPerWake;
+    ring_.Drain(budget, [&](const RingFrame& f) {
+      TokenHit hit;
+      if (opts_.has_token_run && FindToken(f.data, f.captured_len, opts_.token_run_id, &hit)) {
+        hits.push_back(hit);
+        hit_times.push_back(f.time_ms);
+        hit_out.push_back(f.pkttype == PACKET_OUTGOING ? 1 : 0);
+        return;
+      }
+      error.clear();
+      quoted_error.clear();
+      if (FillCaptureRecord(f, opts_.parse, out + static_cast<size_t>(n) * CaptureRec::kSize,
+                            &error, &quoted_error)) {
+        if (message_list.IsEmpty()) message_list = Napi::Array::New(env);
+        message_list.Set(with_messages++, Napi::Number::New(env, n));
+        auto text = [&](const std::string& m) {
+          return m.empty() ? env.Null() : Napi::Value(Napi::String::New(env, m));
+        };
+        message_list.Set(with_messages++, text(error));
+        message_list.Set(with_messages++, text(quoted_error));
+      }
+      if (opts_.raw) raw_list.Set(n, Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
+      ++n;
+    }, [&]() { return n == kRecordsPerWake; });  // the rest waits for the next wake-up
+    records = buffer;
+    if (!message_list.IsEmpty()) messages = message_list;
+    if (opts_.raw) raws = raw_list;
     if (opts_.has_token_run) {
       size_t count = hits.size();
       auto probe = Napi::Uint32Array::New(env, count);
       auto seq = Napi::Uint32Array::New(env, count);
       auto time = Napi::Float64Array::New(env, count);
-      auto out = Napi::Uint8Array::New(env, count);
+      auto outgoing = Napi::Uint8Array::New(env, count);
       for (size_t i = 0; i < count; ++i) {
         probe[i] = hits[i].probe_id;
         seq[i] = hits[i].seq;
         time[i] = hit_times[i];
-        out[i] = hit_out[i];
+        outgoing[i] = hit_out[i];
       }
       Napi::Object t = Napi::Object::New(env);
       t.Set("runId", Napi::Number::New(env, opts_.token_run_id));
       t.Set("probeId", probe);
       t.Set("seq", seq);
       t.Set("time", time);
-      t.Set("outgoing", out);
+      t.Set("outgoing", outgoing);
       tokens = t;
     }
     if (n == 0 && (!opts_.has_token_run || hits.empty())) return;  // spurious wake-up
   }
   try {
-    on_batch_.MakeCallback(Value(), {err, records, tokens}, *async_context_);
+    on_batch_.MakeCallback(Value(),
+                           {err, records, Napi::Number::New(env, n), messages, raws, tokens},
+                           *async_context_);
   } catch (const Napi::Error& e) {
     // A throwing JS callback becomes an uncaught exception, as for any event.
     napi_fatal_exception(env, e.Value());
@@ -317,6 +362,7 @@ void PacketSocket::CloseAll() {
   rx_fd_.reset();
   tx_fd_.reset();
   ring_.Unmap();
+  records_.Reset();
 }
 
 Napi::Value PacketSocket::Close(const Napi::CallbackInfo& info) {

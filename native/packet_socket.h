@@ -11,9 +11,14 @@
 
 #include "errors.h"
 #include "frame_codec.h"
+#include "frame_record.h"
 #include "ring.h"
 
 namespace vxprobe {
+
+// Parsed records per wake-up (the size of the socket's record buffer): about
+// 2 ms of work, so a flood never stalls the loop for long.
+constexpr size_t kRecordsPerWake = 4096;
 
 struct SocketOptions {
   bool capture = true;          // false: a send-only socket, no ring, no filter
@@ -44,6 +49,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value SendBurst(const Napi::CallbackInfo& info);
+  Napi::Value SendBurstAsync(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
@@ -60,6 +66,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   void ReadStats();
   void OnReadable();
   void Deliver(Napi::Env env, int status);
+  Napi::Float64Array RecordBuffer(Napi::Env env);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnEnvCleanup(void* arg);
 
@@ -72,6 +79,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   RxRing ring_;
   PollHandle* poll_ = nullptr;  // owned by libuv until its close callback runs
   Napi::FunctionReference on_batch_;
+  Napi::Reference<Napi::Float64Array> records_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   bool referenced_ = false;
   bool closed_ = false;

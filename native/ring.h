@@ -41,9 +41,15 @@ class RxRing {
 
   // Visits up to `max_frames` frames the kernel has handed to us, resuming
   // inside a block where the previous call stopped, and gives each block
-  // back once all its frames were visited. Returns the frames visited.
+  // back once all its frames were visited. `full()` is asked before each
+  // frame: true stops here, leaving that frame for the next call. Returns the
+  // frames visited.
+  template <typename Visit, typename Full>
+  size_t Drain(size_t max_frames, Visit&& visit, Full&& full);
   template <typename Visit>
-  size_t Drain(size_t max_frames, Visit&& visit);
+  size_t Drain(size_t max_frames, Visit&& visit) {
+    return Drain(max_frames, visit, [] { return false; });
+  }
 
  private:
   tpacket_block_desc* Block(uint32_t i) const {
@@ -59,8 +65,8 @@ class RxRing {
   uint32_t left_ = 0;               // frames of block next_ not yet visited
 };
 
-template <typename Visit>
-size_t RxRing::Drain(size_t max_frames, Visit&& visit) {
+template <typename Visit, typename Full>
+size_t RxRing::Drain(size_t max_frames, Visit&& visit, Full&& full) {
   size_t frames = 0;
   while (base_ && frames < max_frames) {
     tpacket_block_desc* block = Block(next_);
@@ -72,7 +78,7 @@ size_t RxRing::Drain(size_t max_frames, Visit&& visit) {
       cursor_ = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) +
                                                 block->hdr.bh1.offset_to_first_pkt);
     }
-    for (; left_ > 0 && frames < max_frames; --left_, ++frames) {
+    for (; left_ > 0 && frames < max_frames && !full(); --left_, ++frames) {
       const tpacket3_hdr* hdr = cursor_;
       const auto* ll = reinterpret_cast<const sockaddr_ll*>(reinterpret_cast<const uint8_t*>(hdr) +
                                                             TPACKET_ALIGN(sizeof(tpacket3_hdr)));

@@ -1,19 +1,25 @@
 // The token search of the capture fast path, in plain C++ (no N-API) so that
-// it can be fuzzed on its own (docs/native-hardening.md).
+// it can be fuzzed on its own (docs/native-hardening.md). The token layout
+// comes from frame_codec.h, its one definition (docs/frame-path.md).
 #include "token_find.h"
 
 #include <cstring>
 
+#include "frame_codec.h"
+
 namespace vxprobe {
 
 bool FindToken(const uint8_t* data, size_t len, uint32_t run_id, TokenHit* hit) {
-  constexpr size_t kTokenLen = 20;
-  uint8_t prefix[12] = {'V', 'X', 'P', 'B', 1, 0, 0, 0};
-  prefix[8] = static_cast<uint8_t>(run_id >> 24);
-  prefix[9] = static_cast<uint8_t>(run_id >> 16);
-  prefix[10] = static_cast<uint8_t>(run_id >> 8);
-  prefix[11] = static_cast<uint8_t>(run_id);
-  if (len < kTokenLen) return false;
+  constexpr size_t kPrefix = kTokenRunIdOffset + 4;
+  static_assert(kPrefix == 12 && kTokenSeqOffset + 4 == kTokenLength, "token layout");
+  uint8_t prefix[kPrefix] = {};
+  std::memcpy(prefix, kTokenMagic, sizeof kTokenMagic);
+  prefix[4] = kTokenVersion;
+  prefix[kTokenRunIdOffset] = static_cast<uint8_t>(run_id >> 24);
+  prefix[kTokenRunIdOffset + 1] = static_cast<uint8_t>(run_id >> 16);
+  prefix[kTokenRunIdOffset + 2] = static_cast<uint8_t>(run_id >> 8);
+  prefix[kTokenRunIdOffset + 3] = static_cast<uint8_t>(run_id);
+  if (len < kTokenLength) return false;
   // Only frames that are UDP at the outer level: an ICMP error quoting one of
   // our probes carries its token too, but it is not the probe arriving.
   size_t l3 = 14;
@@ -24,12 +30,12 @@ bool FindToken(const uint8_t* data, size_t len, uint32_t run_id, TokenHit* hit) 
   }
   if (ethertype != 0x0800 || len < l3 + 20 || data[l3 + 9] != 17) return false;
   const uint8_t* at = static_cast<const uint8_t*>(memmem(data, len, prefix, sizeof(prefix)));
-  if (!at || static_cast<size_t>(data + len - at) < kTokenLen) return false;
+  if (!at || static_cast<size_t>(data + len - at) < kTokenLength) return false;
   auto be32 = [](const uint8_t* p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
   };
-  hit->probe_id = be32(at + 12);
-  hit->seq = be32(at + 16);
+  hit->probe_id = be32(at + kTokenProbeIdOffset);
+  hit->seq = be32(at + kTokenSeqOffset);
   return true;
 }
 

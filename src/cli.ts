@@ -3,6 +3,7 @@
 // errors to one line and an exit code (docs/architecture.md, "Errors and exit codes").
 import { Command, CommanderError } from 'commander';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from './errors.js';
+import { markPhase } from './timing.js';
 
 type Register = (program: Command) => void;
 
@@ -64,8 +65,10 @@ function report(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  markPhase('cli-main');
   try {
     const program = await buildProgram(argv);
+    markPhase('cli-loaded');
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = report(err);

@@ -33,24 +33,29 @@ export type {
   ExpectedFinding,
   TopologyKind,
 } from './lab/types.js';
-export { buildFrame, parseFrame, parseFrameNative, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
-export { assembleFrame, RECORD_TOTAL as FRAME_RECORD_LENGTH } from './wire/frame-record.js';
+export { buildFrame, parseFrame, DEFAULT_VXLAN_PORTS } from './wire/frame.js';
+export { assembleFrame, frameLayout } from './wire/frame-record.js';
 export type {
   FrameSpec, InnerSpec, ParseOptions, ParsedFrame, QuotedPacket, EthHeader, Ipv4Header, UdpHeader,
   IcmpHeader, VxlanHeader, InnerFrame, ParseError, Layer, UdpChecksumMode,
 } from './wire/frame.js';
-export { encodeToken, decodeToken, stampSeq, TOKEN_LENGTH, TOKEN_SEQ_OFFSET } from './wire/token.js';
+export { encodeToken, decodeToken, stampSeq, tokenLayout } from './wire/token.js';
 export type { Token } from './wire/token.js';
 export { parseMac, parseIpv4, parsePort, parseVni } from './wire/addr.js';
 export { encodePcap, decodePcap, writePcap, readPcap } from './wire/pcap.js';
 export type { PcapRecord } from './wire/pcap.js';
 export { RoutedSender, IcmpListener } from './wire/routed.js';
 export type { IcmpErrorQuote, IcmpEchoReply } from './wire/routed.js';
-export { PacketSocket, socketError } from './wire/packet-socket.js';
+export { PacketSocket, CaptureBatch, socketError } from './wire/packet-socket.js';
 export type { SniffOptions, CapturedFrame, TokenHits, SocketStats, BurstChecksum } from './wire/packet-socket.js';
 export { burstPlan, type BurstPlan } from './wire/burst-plan.js';
 export { toSniffRecord, formatSniffLine, type SniffRecord } from './commands/sniff-format.js';
-export { collectHostFacts, type CollectOptions } from './host/facts.js';
+export { collectHostFacts, startHostFacts, startHostFactsAsync, type CollectOptions, type HostFactsInProgress } from './host/facts.js';
+// Non-blocking readers for long-lived embedders (docs/performance.md).
+export {
+  readLinksRawAsync, readAddrsAsync, readRoutesAsync, readNeighborsAsync, readFdbAsync, routeGetAsync,
+} from './host/netlink.js';
+export { readOffloadsAsync } from './host/offloads.js';
 export { resolveNextHop, type NextHop, type NextHopOptions } from './host/next-hop.js';
 export type * from './host/types.js';
 export { pair, toReport } from './pair/initiator.js';

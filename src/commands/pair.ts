@@ -2,10 +2,9 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { listen } from '../pair/responder.js';
-import { pair } from '../pair/initiator.js';
+import { markPhase } from '../timing.js';
 import { loadSecret } from '../pair/secret.js';
-import { DEFAULT_CONTROL_PORT } from '../pair/control/index.js';
+import { DEFAULT_CONTROL_PORT } from '../pair/control/limits.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS } from '../pair/plan.js';
 import { checkRecordPath, writeRunFile } from '../record/run-file.js';
 import type { SavedRun } from '../record/saved-run.js';
@@ -50,6 +49,8 @@ async function runPair(peer: string, o: PairCliOptions): Promise<void> {
   const secret = loadSecret({ secretFile: o.secretFile });
   let saved: SavedRun | undefined;
   const tty = process.stderr.isTTY && !o.json;
+  // Loaded here, not at the top: `pair` never needs the listener's modules, nor `listen` the initiator's.
+  const { pair } = await import('../pair/initiator.js');
   const report = await pair({
     peer,
     iface: o.iface,
@@ -64,6 +65,7 @@ async function runPair(peer: string, o: PairCliOptions): Promise<void> {
     onProgress: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
     onRecord: (run) => (saved = run),
   });
+  markPhase('verdict');
   if (tty) process.stderr.write('\r\x1b[2K');
   printPairReport(report, o);
   // After printing: a record that cannot be written must not cost the report.
@@ -102,6 +104,7 @@ export function registerPair(program: Command): void {
       .addOption(nameOption())
       .action(async (o: { iface: string; controlPort: number; bind?: string; once?: boolean; secretFile?: string; name?: string }) => {
         const secret = loadSecret({ secretFile: o.secretFile });
+        const { listen } = await import('../pair/responder.js');
         const listener = await listen({
           iface: o.iface,
           secret,

@@ -10,7 +10,8 @@ import { remedyFor, type RemedyContext } from './remedy.js';
 import { ruleContext, type Decision, type Rule, type Side } from './rule-context.js';
 import { mtuBlackHole, plainFiltered, portConflict, portFiltered, unreachable, vxlanHijacked } from './rules-path.js';
 import { echoUnanswered, kernelPathLost, notForwarded, okDecision, vtepTables } from './rules-vtep.js';
-import type { PortResult, RunRecord } from './types.js';
+import { lossEvidence } from './loss-evidence.js';
+import type { EvidenceItem, PortResult, RunRecord } from './types.js';
 
 /** The verdict rules in the order they are asked; the position of a rule is part of its meaning. */
 export const RULES: readonly Rule[] = [
@@ -25,6 +26,11 @@ export const RULES: readonly Rule[] = [
   notForwarded,
   kernelPathLost,
 ];
+
+// How missing probes were called lost (the RTT-derived deadline) is evidence
+// beside whichever rule decided; it never decides a verdict itself.
+const withLossEvidence = (evidence: EvidenceItem[], loss: EvidenceItem | null): EvidenceItem[] =>
+  loss ? [...evidence, loss] : evidence;
 
 export function classify(record: RunRecord): PortResult[] {
   // Cloned VMs and labs often share a hostname: then every message says `name (ip)`,
@@ -47,7 +53,7 @@ export function classify(record: RunRecord): PortResult[] {
         to: receiver.name,
         verdict: d.verdict,
         reason: d.reason,
-        evidence: d.evidence,
+        evidence: withLossEvidence(d.evidence, lossEvidence(record, direction, port)),
         remedy: null,
       };
       decided.push({ result, remedy: d.remedy });

@@ -45,6 +45,17 @@ export interface IcmpSighting {
   nextHopMtu: number | null;
 }
 
+/** How a missing probe was judged lost (src/pair/loss-deadline.ts); shown as evidence with -v. */
+export interface LossDecision {
+  probeId: number;
+  /** The deadline after its last send within which it was not seen, ms. */
+  deadlineMs: number;
+  tries: number;
+  /** The measured round trip it was judged by; null when the fixed schedule decided. */
+  rttMs: number | null;
+  spreadMs: number | null;
+}
+
 /** Everything recorded for one run: the input of the classifier. */
 export interface RunRecord {
   plan: ProbePlan;
@@ -61,6 +72,8 @@ export interface RunRecord {
   notSent: { probeId: number; reason: string }[];
   /** Each side's kernel drop reasons for packets its NIC received (null: that side sent none). */
   kernelDrops?: { local: KernelDropCapture | null; peer: KernelDropCapture | null };
+  /** How missing probes were judged lost (measured round trip and deadline); absent in older records. */
+  losses?: LossDecision[];
 }
 
 export type Verdict =

@@ -3,11 +3,14 @@
 import { hostname } from 'node:os';
 import { CannotRunError, UsageError } from '../errors.js';
 import { readFirewall } from './firewall.js';
-import { readAddrs, readFdb, readLinksRaw, readNeighbors, readRoutes, toLinkInfo } from './netlink.js';
-import { readOffloads } from './offloads.js';
+import {
+  readAddrs, readAddrsAsync, readFdb, readFdbAsync, readLinksRaw, readLinksRawAsync, readNeighbors,
+  readNeighborsAsync, readRoutes, readRoutesAsync, toLinkInfo, type LinkWithState,
+} from './netlink.js';
+import { readOffloadsAsync } from './offloads.js';
 import { readPortOwners, validatePorts } from './ports.js';
 import { readSysctls } from './sysctl.js';
-import type { AddrInfo, HostFacts, LinkInfo, RouteInfo } from './types.js';
+import type { AddrInfo, FdbInfo, HostFacts, HostTables, LinkInfo, NeighInfo, RouteInfo } from './types.js';
 
 export interface CollectOptions {
   /** The underlay NIC; default: the default route's device, else the first VXLAN device's underlay. */
@@ -42,22 +45,56 @@ function pickNic(
   throw new CannotRunError('cannot tell which NIC carries the overlay (no default route, no VXLAN device with a local IP or underlay): pass --iface');
 }
 
-export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostFacts> {
+export interface HostFactsInProgress {
+  /** The rtnetlink tables, read at once. */
+  tables: HostTables;
+  /**
+   * Everything: the tables plus the firewall (a child process), port owners,
+   * sysctls and offloads. Read on the first call (the /proc scans run on the
+   * JS thread, so a caller starts them when it would otherwise wait).
+   */
+  complete(): Promise<HostFacts>;
+}
+
+/**
+ * Reads the tables now and the rest in the background, so that a caller can
+ * plan and probe while the firewall tool runs (docs/performance.md).
+ * Usage errors (bad ports, unknown --iface) throw here, not in `complete`.
+ */
+export function startHostFacts(opts: CollectOptions = {}): HostFactsInProgress {
   if (opts.ports) validatePorts(opts.ports);
-  const raw = readLinksRaw();
+  return assemble(opts, readLinksRaw(), readAddrs(), readRoutes(), readNeighbors(), readFdb());
+}
+
+/**
+ * startHostFacts with the tables read off the JS thread (netlink dumps on
+ * the libuv pool), for pairing: a listener or an agent keeps serving its
+ * other sessions meanwhile.
+ */
+export async function startHostFactsAsync(opts: CollectOptions = {}): Promise<HostFactsInProgress> {
+  if (opts.ports) validatePorts(opts.ports);
+  const [raw, addrs, routes, neighbors, fdb] = await Promise.all([
+    readLinksRawAsync(), readAddrsAsync(), readRoutesAsync(), readNeighborsAsync(), readFdbAsync(),
+  ]);
+  return assemble(opts, raw, addrs, routes, neighbors, fdb);
+}
+
+function assemble(
+  opts: CollectOptions,
+  raw: LinkWithState[],
+  addresses: AddrInfo[],
+  routes: RouteInfo[],
+  neighbors: NeighInfo[],
+  fdb: FdbInfo[],
+): HostFactsInProgress {
   const links = raw.map(toLinkInfo);
-  const addresses = readAddrs();
-  const routes = readRoutes();
   const { link: nic, chosenBy } = pickNic(links, addresses, routes, opts.iface);
   const vxlans = links.filter((l) => l.vxlan);
   const ports = opts.ports ?? [...new Set(vxlans.map((l) => l.vxlan!.port))];
   const devices = [nic.name, ...vxlans.map((l) => l.name).filter((n) => n !== nic.name)];
   // rp_filter also on the pod bridges: decapsulated traffic is routed out of them.
   const bridges = links.filter((l) => l.kind === 'bridge' && !devices.includes(l.name)).map((l) => l.name);
-
-  // The firewall tool runs as a child process: let it overlap the /proc scan.
-  const firewall = readFirewall();
-  const facts: Omit<HostFacts, 'firewall'> = {
+  const tables: HostTables = {
     hostname: hostname(),
     nic: {
       name: nic.name,
@@ -73,11 +110,23 @@ export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostF
     links,
     addresses,
     routes,
-    neighbors: readNeighbors(),
-    fdb: readFdb(),
-    ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
-    sysctls: readSysctls([...devices, ...bridges]),
-    offloads: readOffloads(devices),
+    neighbors,
+    fdb,
   };
-  return { ...facts, firewall: await firewall };
+  let rest: Promise<HostFacts> | undefined;
+  const read = async (): Promise<HostFacts> => {
+    // The firewall tool runs as a child process: let it overlap the /proc scans.
+    const firewall = readFirewall();
+    const offloads = readOffloadsAsync(devices);
+    const others = {
+      ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
+      sysctls: readSysctls([...devices, ...bridges]),
+    };
+    return { ...tables, ...others, offloads: await offloads, firewall: await firewall };
+  };
+  return { tables, complete: () => (rest ??= read()) };
+}
+
+export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostFacts> {
+  return startHostFacts(opts).complete();
 }

@@ -51,4 +51,16 @@ export interface NetlinkBinding {
   /** Starts ARP/ND resolution (RTM_NEWNEIGH + NTF_USE); returns at once. */
   neighborResolve(ip: string, ifindex: number): void;
   ethtoolInfo(ifname: string): EthtoolInfo;
+  /** ethtoolInfo's ioctls on a libuv pool thread. */
+  ethtoolInfoAsync(ifname: string): Promise<EthtoolInfo>;
+  /** routeGet's request on a libuv pool thread (same errors, as a rejection). */
+  routeGetAsync(dst: string, oif?: number): Promise<RouteLookup>;
+  /** Reads a table on a libuv pool thread; resolves with a handle for netlinkTableTake. */
+  netlinkTableAsync(table: NetlinkTable): Promise<NetlinkTableHandle>;
+  /** Builds the rows of up to `max` more reply messages (on the JS thread). */
+  netlinkTableTake<T>(handle: NetlinkTableHandle, max: number): { rows: T[]; left: number };
 }
+
+export type NetlinkTable = 'links' | 'addrs' | 'routes' | 'neighbors' | 'fdb';
+/** Opaque: the reply messages of one table dump, held natively. */
+export type NetlinkTableHandle = { readonly __netlinkTable: unique symbol };

@@ -4,7 +4,7 @@
 import { isIPv4 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from '../errors.js';
-import { IFF_NOARP, neighborGet, neighborResolve, readLinksRaw, routeGet } from './netlink.js';
+import { IFF_NOARP, neighborGet, neighborResolve, readLinksRaw, routeGetAsync } from './netlink.js';
 import type { RouteLookup } from './netlink.js';
 import type { NeighInfo } from './types.js';
 import { buildFrame } from '../wire/frame.js';
@@ -36,9 +36,10 @@ function usable(n: NeighInfo | null): n is NeighInfo & { mac: string } {
   return !!n && n.mac !== null && n.state.some((s) => USABLE.has(s));
 }
 
-function kernelRouteTo(dst: string): RouteLookup {
+async function lookupRoute(dst: string): Promise<RouteLookup> {
   try {
-    return routeGet(dst);
+    // Off the JS thread: pairing (and an agent) keeps serving its other work.
+    return await routeGetAsync(dst);
   } catch (err) {
     if (isSystemError(err)) {
       if (['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EACCES', 'EINVAL'].includes(err.code ?? '')) {
@@ -62,7 +63,7 @@ export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Pr
     throw new UsageError(`no such network interface "${opts.iface}" (see \`ip link\`)`);
   }
 
-  const route = kernelRouteTo(dst);
+  const route = await lookupRoute(dst);
   if (route.type === 'local') throw new CannotRunError(`${dst} is an address of this host`);
   if (route.type !== 'unicast' || route.ifindex === null) {
     throw new CannotRunError(`no route to ${dst} (the route is of type ${route.type})`);

@@ -26,15 +26,28 @@ export function offloadsFromFeatures(
   };
 }
 
+// A device that vanished or refuses ETHTOOL leaves its facts unknown.
+function unknownOnSystemError(ifname: string, err: unknown): OffloadFacts {
+  if (isSystemError(err)) return offloadsFromFeatures(ifname, null, null);
+  throw err;
+}
+
 export function readOffloads(devices: string[]): OffloadFacts[] {
   return devices.map((ifname) => {
     try {
       const info = native().ethtoolInfo(ifname);
       return offloadsFromFeatures(ifname, info.driver, info.features);
     } catch (err) {
-      // A device that vanished or refuses ETHTOOL leaves its facts unknown.
-      if (isSystemError(err)) return offloadsFromFeatures(ifname, null, null);
-      throw err;
+      return unknownOnSystemError(ifname, err);
     }
   });
+}
+
+/** readOffloads with the ioctls on a libuv pool thread (pairing, embedders). */
+export function readOffloadsAsync(devices: string[]): Promise<OffloadFacts[]> {
+  return Promise.all(devices.map((ifname) =>
+    native().ethtoolInfoAsync(ifname).then(
+      (info) => offloadsFromFeatures(ifname, info.driver, info.features),
+      (err: unknown) => unknownOnSystemError(ifname, err),
+    )));
 }

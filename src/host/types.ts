@@ -201,3 +201,6 @@ export interface HostFacts {
   firewall: FirewallFacts;
   offloads: OffloadFacts[];
 }
+
+/** The rtnetlink part of HostFacts: all that planning and sending probes need, read in a few ms. */
+export type HostTables = Pick<HostFacts, 'hostname' | 'nic' | 'links' | 'addresses' | 'routes' | 'neighbors' | 'fdb'>;

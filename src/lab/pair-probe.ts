@@ -20,8 +20,10 @@ export interface LabPairOptions {
   timeoutMs?: number;
   /** Extra arguments for `pair`. */
   args?: string[];
-  /** Told how long the `pair` process ran, start to exit (for the benchmark). */
-  onPairExit?: (wallMs: number) => void;
+  /** Told how long the `pair` process ran, start to exit, and its stderr (for the benchmark). */
+  onPairExit?: (wallMs: number, stderr: string) => void;
+  /** Extra environment for both processes (e.g. VXPROBE_TIMINGS=1). */
+  env?: Record<string, string>;
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<void> {
@@ -56,7 +58,7 @@ function collect(child: ChildProcess): Promise<{ code: number | null; stdout: st
 export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<PairReport> {
   const [a, b] = lab.nodes;
   if (!a || !b) throw new CannotRunError('the lab needs two nodes');
-  const env = { ...process.env, VXPROBE_SECRET: randomBytes(24).toString('hex') };
+  const env = { ...process.env, ...opts.env, VXPROBE_SECRET: randomBytes(24).toString('hex') };
   const name = (n: typeof a) => n.nodeDoc.metadata.name;
   const listener = lab.spawn(b.name, withTracefs([process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b)]), { env, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
@@ -68,7 +70,7 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
     const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...controlHost, ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
     const started = performance.now();
     const run = await collect(lab.spawn(a.name, withTracefs([process.execPath, VXPROBE_BIN, ...args]), { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-    opts.onPairExit?.(performance.now() - started);
+    opts.onPairExit?.(performance.now() - started, run.stderr);
     if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as PairReport;
   } finally {

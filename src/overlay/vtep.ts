@@ -2,7 +2,7 @@
 // (which device serves a probed port) and `inspect` (which device the cluster
 // programs), for every CNI flavour the rule layer knows. Adding a flavour:
 // docs/architecture.md, "Adding a CNI flavour".
-import type { HostFacts, LinkInfo } from '../host/types.js';
+import type { HostFacts, HostTables, LinkInfo } from '../host/types.js';
 
 export interface OverlayFlavour {
   name: string;
@@ -38,7 +38,7 @@ export function overlayMtuFor(underlayMtu: number): number {
  * device holds no socket) and have a VNI of their own (not metadata mode),
  * a known CNI device first.
  */
-export function vxlanDevicesOnPort(facts: HostFacts, port: number): LinkInfo[] {
+export function vxlanDevicesOnPort(facts: HostTables, port: number): LinkInfo[] {
   const devices = facts.links.filter((l) => l.vxlan && l.vxlan.port === port && l.up && !l.vxlan.external);
   return [...devices.filter((l) => flavourOfDevice(l.name)), ...devices.filter((l) => !flavourOfDevice(l.name))];
 }
@@ -75,7 +75,7 @@ export interface VtepView {
 }
 
 /** The VTEP serving `port` on a host, or null. */
-export function vtepOnPort(facts: HostFacts, port: number): VtepView | null {
+export function vtepOnPort(facts: HostTables, port: number): VtepView | null {
   const device = vxlanDevicesOnPort(facts, port)[0];
   if (!device || !device.vxlan) return null;
   const addr = facts.addresses.find((a) => a.ifindex === device.ifindex && a.family === 4);

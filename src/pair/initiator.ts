@@ -7,18 +7,21 @@ import { isIP } from 'node:net';
 import { randomInt } from 'node:crypto';
 import type { PairReport, RunRecord, Sighting } from '../diagnose/types.js';
 import { UsageError } from '../errors.js';
-import { collectHostFacts } from '../host/facts.js';
+import { startHostFactsAsync } from '../host/facts.js';
 import { resolveNextHop } from '../host/next-hop.js';
-import { ControlClient, DEFAULT_CONTROL_PORT } from './control/index.js';
+// The client side only (control/index.js would load the server too: start-up time).
+import { ControlClient } from './control/client.js';
+import { DEFAULT_CONTROL_PORT } from './control/limits.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
-import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
 import { DropTrace, arrivedHere } from '../host/drop-trace.js';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun, type SavedRun } from '../record/saved-run.js';
 import { vxprobeVersion } from '../record/run-file.js';
+import { runProbeRounds } from './probe-rounds.js';
+import { markPhase } from '../timing.js';
 
 export interface PairOptions {
   peer: string;
@@ -40,15 +43,6 @@ export interface PairOptions {
   onRecord?: (run: SavedRun) => void;
 }
 
-/** When each resend round starts, ms after the first. */
-const ROUNDS_MS = [0, 150, 400, 800, 1300];
-/** Polling the listener's sightings: well under the channel's 50 calls/s limit. */
-const POLL_MS = 30;
-/** How long a round waits for late frames after the last resend. */
-const GRACE_MS = 300;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function resolvePeer(peer: string): Promise<string> {
   if (isIP(peer) === 4) return peer;
   if (isIP(peer) === 6) throw new UsageError(`peer ${peer}: IPv6 underlays are not supported yet; give the node's IPv4 address`);
@@ -57,15 +51,6 @@ async function resolvePeer(peer: string): Promise<string> {
   } catch {
     throw new UsageError(`cannot resolve peer "${peer}": give the node's IPv4 address`);
   }
-}
-
-/** A probe is settled when its request was seen on the receiving NIC (and, for a VTEP echo, answered). */
-function settled(p: ProbeSpec, seen: Sighting[]): boolean {
-  const mine = seen.filter((s) => s.probeId === p.probeId);
-  const arrivedThere = mine.some((s) => s.at === 'receiver' && s.dir === 'in' && s.inner !== 'echo-reply');
-  if (!arrivedThere) return false;
-  if (!p.kind.startsWith('vtep')) return true;
-  return mine.some((s) => s.at === 'receiver' && s.dir === 'out' && s.inner === 'echo-reply');
 }
 
 export async function pair(opts: PairOptions): Promise<PairReport> {
@@ -79,8 +64,13 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const sniffPorts = [...new Set([...ports, baselinePort])];
 
   const hop = await resolveNextHop(peerIp, { iface: opts.iface });
-  const local = await collectHostFacts({ iface: hop.ifname, ports: sniffPorts });
-  if (opts.name) local.hostname = opts.name;
+  markPhase('next-hop');
+  // The tables now (planning needs them); firewall, port owners, sysctls
+  // and offloads are read while the probes are in flight.
+  const facts = await startHostFactsAsync({ iface: hop.ifname, ports: sniffPorts });
+  const tables = facts.tables;
+  if (opts.name) tables.hostname = opts.name;
+  markPhase('tables');
   const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator' });
   // Reverse probes arrive here: the kernel's reasons if it drops them.
   const drops = DropTrace.start(hop.ifname);
@@ -90,65 +80,49 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
     progress(`connecting to ${controlHost}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
     client = await ControlClient.connect({ host: controlHost, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
-    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(local, ports) });
+    markPhase('connected');
+    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports) });
+    markPhase('hello');
     const peer = hello.facts;
-    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local, peer });
+    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer });
     sniffer.setPlan(plan.probes);
     await client.call('plan', { probes: plan.probes });
+    markPhase('plan');
 
-    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: local, peerVteps: vtepEndpoints(peer, ports) };
+    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peer, ports) };
     sender = new ProbeSender(sniffer, ctx);
     const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
-    const notSent = new Map<number, string>();
     const seen = () => [...sniffer.sightings, ...remote.sightings];
-    const pending = () => plan.probes.filter((p) => !notSent.has(p.probeId) && !settled(p, seen()));
     const poll = async () => {
       const obs = await client!.call('observations', { fromSighting: remote.sightings.length, fromIcmp: remote.icmp.length });
       remote.sightings.push(...obs.sightings);
       remote.icmp.push(...obs.icmp);
     };
 
-    // The budget is for the probing itself: collecting both sides' facts
-    // (firewall tools included) on a loaded host must not eat it.
-    const t0 = Date.now();
-    const deadline = t0 + (opts.timeoutMs ?? 2500);
-    for (const [round, at] of ROUNDS_MS.entries()) {
-      if (t0 + at > deadline) break;
-      await sleep(Math.max(0, t0 + at - Date.now()));
-      const todo = pending();
-      if (todo.length === 0) break;
-      const fwd = todo.filter((p) => p.direction === 'forward');
-      const rev = todo.filter((p) => p.direction === 'reverse');
-      // Started first so both directions fly at once; settled before anything can throw.
-      const remoteSend = rev.length
-        ? client.call('send', { probeIds: rev.map((p) => p.probeId), round: round + 1 }).then(
-            (r) => ({ ok: true as const, r }),
-            (err: Error) => ({ ok: false as const, err }),
-          )
-        : null;
-      for (const p of fwd) {
-        const outcome = await sender.send(p, round + 1);
-        if (!outcome.sent) notSent.set(p.probeId, outcome.reason);
-      }
-      if (remoteSend) {
-        const res = await remoteSend;
-        if (!res.ok) throw res.err;
-        for (const n of res.r.notSent) notSent.set(n.probeId, n.reason);
-      }
-      const next = ROUNDS_MS[round + 1];
-      const waitUntil = Math.min(deadline, next === undefined ? Date.now() + GRACE_MS : t0 + next);
-      while (Date.now() < waitUntil) {
-        await sleep(POLL_MS);
-        await poll();
-        if (pending().length === 0) break;
-      }
-      progress(`round ${round + 1}: ${plan.probes.length - pending().length}/${plan.probes.length} probes settled`);
-    }
-    await sleep(POLL_MS);
-    await poll();
+    const rounds = await runProbeRounds({
+      probes: plan.probes,
+      sendLocal: async (p, round) => {
+        const outcome = await sender!.send(p, round);
+        return outcome.sent ? null : outcome.reason;
+      },
+      sendRemote: async (probeIds, round) => (await client!.call('send', { probeIds, round })).notSent,
+      poll,
+      seen,
+      // The budget is for the probing itself: collecting both sides' facts
+      // (firewall tools included) on a loaded host must not eat it.
+      endAt: Date.now() + (opts.timeoutMs ?? 2500),
+      onFirstSend: () => markPhase('first-frame-sent'),
+      // The rest of our facts (firewall tool, /proc scans) is read while the probes fly.
+      onFirstRound: () => void facts.complete().catch(() => {}),
+      progress,
+    });
     if (sniffer.failure) throw sniffer.failure;
     const localDrops = drops.stop(arrivedHere(sniffer.sightings));
-    const finished = await client.call('finish', {});
+    // The listener stops sniffing (and its drop trace) while we finish our facts.
+    const finishing = client.call('finish', {});
+    finishing.catch(() => {}); // awaited below; not unhandled meanwhile
+    const local = { ...(await facts.complete()), hostname: tables.hostname };
+    markPhase('probing-done');
 
     const record: RunRecord = {
       plan,
@@ -158,8 +132,9 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       peerIp,
       sightings: seen(),
       icmp: [...sniffer.icmp, ...remote.icmp],
-      notSent: [...notSent].map(([probeId, reason]) => ({ probeId, reason })),
-      kernelDrops: { local: localDrops, peer: finished.kernelDrops ?? null },
+      notSent: [...rounds.notSent].map(([probeId, reason]) => ({ probeId, reason })),
+      kernelDrops: { local: localDrops, peer: (await finishing).kernelDrops ?? null },
+      losses: rounds.losses,
     };
     const run: SavedRun = {
       format: RUN_FORMAT,

@@ -1,6 +1,7 @@
 // The pairing RPC vocabulary: every method's params and result as strict
 // schemas, so nothing a peer sends is acted on before it was checked.
-import { s } from './control/index.js';
+// The schema module alone: importing control/index.js would load the server too.
+import * as s from './control/schema.js';
 import type { MethodSpec } from './control/rpc.js';
 import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';

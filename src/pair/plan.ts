@@ -1,7 +1,7 @@
 // Builds the probe matrix for a run from both sides' host facts: which ports,
 // which VNIs, which sizes, and where a VXLAN device serves the port on both
 // ends (only there does a VTEP round trip mean anything).
-import type { HostFacts } from '../host/types.js';
+import type { HostTables } from '../host/types.js';
 import { vxlanDevicesOnPort } from '../overlay/vtep.js';
 import type { Direction, ProbeKind, ProbePlan, ProbeSpec } from './plan-types.js';
 
@@ -17,8 +17,8 @@ export interface PlanOptions {
   baselinePort: number;
   /** VNI to use where no VXLAN device tells the real one. */
   vni: number;
-  local: HostFacts;
-  peer: HostFacts;
+  local: HostTables;
+  peer: HostTables;
 }
 
 /** A VNI distinct from `vni`, for VNI-specific filtering checks. */

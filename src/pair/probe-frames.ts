@@ -1,7 +1,7 @@
 // Turns a ProbeSpec into the bytes one side sends. Each side builds its own
 // frames from specs and its own facts; the peer's address always comes from
 // the session (never from a message), so a peer can't aim our probes elsewhere.
-import type { HostFacts } from '../host/types.js';
+import type { HostTables } from '../host/types.js';
 import { buildFrame, type FrameSpec } from '../wire/frame.js';
 import { encodeToken } from '../wire/token.js';
 import type { ProbeSpec } from './plan-types.js';
@@ -25,7 +25,7 @@ export interface SendContext {
   /** The peer's underlay address: the only outer destination we ever use. */
   peerIp: string;
   /** Our own kernel state (for vtep-own) and VTEPs. */
-  facts: HostFacts;
+  facts: HostTables;
   /** The peer's VTEPs, from its facts. */
   peerVteps: VtepEndpoint[];
 }
@@ -57,7 +57,7 @@ export function vtepProbeLength(runId: number): number {
   return 160 + (runId % 256);
 }
 
-export function vtepEndpoints(facts: HostFacts, ports: number[]): VtepEndpoint[] {
+export function vtepEndpoints(facts: HostTables, ports: number[]): VtepEndpoint[] {
   const out: VtepEndpoint[] = [];
   for (const port of ports) {
     const v = vtepOnPort(facts, port);

@@ -2,7 +2,7 @@
 // authenticated initiator with its host facts, sniffs its NIC for the run,
 // and sends the reverse probes — only to the authenticated peer's address,
 // only from specs it builds itself, a bounded number of times.
-import { collectHostFacts } from '../host/facts.js';
+import { startHostFactsAsync } from '../host/facts.js';
 import type { HostFacts } from '../host/types.js';
 import { resolveNextHop } from '../host/next-hop.js';
 import { ControlServer, type SessionEnd } from './control/index.js';
@@ -70,7 +70,8 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     async hello(params, session) {
       closeRun(runs.get(session.id));
       const ports = [...new Set([...params.ports, params.baselinePort])];
-      const facts = await collectHostFacts({ iface: opts.iface, ports });
+      // Tables read off the JS thread; the firewall tool and /proc scans overlap them.
+      const facts = await (await startHostFactsAsync({ iface: opts.iface, ports })).complete();
       if (opts.name) facts.hostname = opts.name;
       const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder' });
       const run: Run = { runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, sniffer, sender: null, reverse: new Map(), rounds: new Set(), drops: DropTrace.start(facts.nic.name) };

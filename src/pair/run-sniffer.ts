@@ -56,7 +56,16 @@ export class RunSniffer {
     private readonly runId: number,
     private readonly role: Role,
   ) {
-    socket.onFrames((batch) => this.take(batch));
+    // Every frame is parsed natively into the batch's flat records; only the
+    // ones carrying this run's token become objects.
+    socket.onRecords((batch) => {
+      const mine: CapturedFrame[] = [];
+      for (let i = 0; i < batch.count; i++) {
+        const token = batch.token(i) ?? batch.quotedToken(i);
+        if (token && token.runId === this.runId) mine.push(batch.frame(i));
+      }
+      if (mine.length) this.take(mine);
+    });
     socket.onError((err) => {
       this.error = err;
     });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CannotRunError, UsageError } from '../errors.js';
 import { s, SchemaError } from '../pair/control/index.js';
 import { hostFactsSchema, icmpSighting, probeSpec, sighting } from '../pair/messages.js';
-import type { RunRecord } from '../diagnose/types.js';
+import type { LossDecision, RunRecord } from '../diagnose/types.js';
 import { kernelDropCaptureSchema } from '../pair/kernel-drop-schema.js';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type RunOptions, type SavedRun } from './saved-run.js';
 
@@ -33,6 +33,16 @@ const optionsSchema: s.Schema<RunOptions> = s.object({
   name: s.nullable(s.string({ max: 64 })),
 });
 
+const ms = s.number({ min: 0, max: 3_600_000 });
+/** How a missing probe was called lost (src/pair/probe-rounds.ts): evidence that explain replays. */
+const lossDecision: s.Schema<LossDecision> = s.object({
+  probeId: s.int({ min: 0, max: 0xffffffff }),
+  deadlineMs: ms,
+  tries: s.int({ min: 0, max: 64 }),
+  rttMs: s.nullable(ms),
+  spreadMs: s.nullable(ms),
+});
+
 const recordSchema: s.Schema<RunRecord> = s.object({
   plan: s.object({
     runId: s.int({ min: 0, max: 0xffffffff }),
@@ -48,6 +58,7 @@ const recordSchema: s.Schema<RunRecord> = s.object({
   icmp: s.array(icmpSighting, { max: MAX_SIGHTINGS }),
   notSent: s.array(s.object({ probeId: s.int({ min: 0, max: 0xffffffff }), reason: text }), { max: 256 }),
   kernelDrops: s.optional(s.object({ local: s.nullable(kernelDropCaptureSchema), peer: s.nullable(kernelDropCaptureSchema) })),
+  losses: s.optional(s.array(lossDecision, { max: 256 })),
 });
 
 const savedRunSchema: s.Schema<SavedRun> = s.object({

@@ -2,7 +2,7 @@
 // checksum it must keep valid: the token's seq field, and the innermost L4
 // checksum (an outer UDP checksum stays valid on its own, see packet_burst.cc).
 import { parseFrame, type ParsedFrame, type ParseOptions } from './frame.js';
-import { TOKEN_SEQ_OFFSET } from './token.js';
+import { tokenLayout } from './token.js';
 import type { BurstChecksum } from './socket-binding.js';
 
 export interface BurstPlan {
@@ -14,7 +14,7 @@ export interface BurstPlan {
 export function burstPlan(frame: Buffer, options?: ParseOptions): BurstPlan | null {
   const parsed: ParsedFrame = parseFrame(frame, options);
   if (!parsed.token || parsed.error) return null;
-  const seqOffset = parsed.payloadOffset + TOKEN_SEQ_OFFSET;
+  const seqOffset = parsed.payloadOffset + tokenLayout().seqOffset;
   // UDP and ICMP headers are both 8 bytes, right before the payload.
   const l4 = parsed.payloadOffset - 8;
   const innermost = parsed.inner ?? parsed;

@@ -1,7 +1,7 @@
 // Typed face of the native codec (native/frame*.cc): pure functions, no root.
 import { native } from '../native.js';
 import type { Token } from './token.js';
-import { assembleFrame, RECORD_TOTAL } from './frame-record.js';
+import { assembleFrame, frameLayout } from './frame-record.js';
 
 export type Layer = 'ethernet' | 'ipv4';
 export type UdpChecksumMode = 'compute' | 'zero' | 'wrong';
@@ -161,20 +161,17 @@ export function buildFrame(spec: FrameSpec): Buffer {
   return native().buildFrame(spec);
 }
 
-// One scratch record per thread: parseFrame is synchronous and the record is
-// consumed before it returns.
-const record = new Float64Array(RECORD_TOTAL);
+// One scratch record per thread, made on first use: parseFrame is
+// synchronous and the record is consumed before it returns.
+let record: Float64Array | undefined;
 
 /**
  * Decodes bytes from the wire; never throws on their content. Native parse
- * into a flat record, objects assembled in JS (the fast path).
+ * into a flat record, objects assembled in JS (the one frame path, shared
+ * with capture).
  */
 export function parseFrame(buf: Uint8Array, options?: ParseOptions): ParsedFrame {
-  const messages = native().parseFrameInto(buf, record, options);
-  return assembleFrame(record, 0, messages ? messages[0] : null, messages ? messages[1] : null);
-}
-
-/** The same result built entirely through N-API (what ParseFrameToObject gives C++ callers). */
-export function parseFrameNative(buf: Uint8Array, options?: ParseOptions): ParsedFrame {
-  return native().parseFrame(buf, options);
+  const r = (record ??= new Float64Array(frameLayout().parse.size));
+  const messages = native().parseFrameInto(buf, r, options);
+  return assembleFrame(r, 0, messages ? messages[0] : null, messages ? messages[1] : null);
 }

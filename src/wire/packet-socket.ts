@@ -2,6 +2,7 @@
 // frame or a sequence-stamped burst, capture filtered frames in batches.
 import { native } from '../native.js';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from '../errors.js';
+import { CaptureBatch } from './capture-batch.js';
 import type {
   BurstChecksum,
   NativeCapturedFrame,
@@ -16,6 +17,7 @@ export type CapturedFrame = NativeCapturedFrame;
 export type TokenHits = NativeTokenHits;
 export type SocketStats = NativeSocketStats;
 export type { BurstChecksum };
+export { CaptureBatch };
 
 /**
  * Rewrites a system error from the addon into one a user can act on, keeping
@@ -34,6 +36,7 @@ export function socketError(err: unknown, ifname: string): Error {
 
 export class PacketSocket {
   private readonly frameListeners: Array<(batch: CapturedFrame[]) => void> = [];
+  private readonly recordListeners: Array<(batch: CaptureBatch) => void> = [];
   private readonly tokenListeners: Array<(hits: TokenHits) => void> = [];
   private readonly errorListeners: Array<(err: Error) => void> = [];
   private started = false;
@@ -85,9 +88,32 @@ export class PacketSocket {
     }
   }
 
+  /**
+   * sendBurst off the JS thread: the same frames, sent from a libuv pool
+   * thread, so timers, the control channel and capture keep being served
+   * (for the agent and other embedders; the CLI may use sendBurst).
+   */
+  async sendBurstAsync(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): Promise<number> {
+    try {
+      return await this.handle.sendBurstAsync(frame, count, seqOffset, checksum);
+    } catch (err) {
+      throw socketError(err, this.ifname);
+    }
+  }
+
   /** Receives captured frames in batches (frames whose token went to onTokens excluded). */
   onFrames(cb: (batch: CapturedFrame[]) => void): void {
     this.frameListeners.push(cb);
+    this.ensureStarted();
+  }
+
+  /**
+   * Receives each wake-up's frames as flat records (every frame parsed
+   * natively; objects assembled only on demand). The batch is valid during
+   * the call only.
+   */
+  onRecords(cb: (batch: CaptureBatch) => void): void {
+    this.recordListeners.push(cb);
     this.ensureStarted();
   }
 
@@ -178,14 +204,21 @@ export class PacketSocket {
     if (this.started) return;
     this.started = true;
     try {
-      this.handle.start((err, frames, tokens) => {
+      this.handle.start((err, records, count, messages, raws, tokens) => {
         if (err) {
           this.started = false;
           const mapped = socketError(err, this.ifname);
           for (const cb of [...this.errorListeners]) cb(mapped);
           return;
         }
-        if (frames.length) for (const cb of [...this.frameListeners]) cb(frames);
+        if (records && count > 0) {
+          const batch = new CaptureBatch(records, count, messages, raws);
+          for (const cb of [...this.recordListeners]) cb(batch);
+          if (this.frameListeners.length) {
+            const frames = batch.frames();
+            for (const cb of [...this.frameListeners]) cb(frames);
+          }
+        }
         if (tokens && tokens.seq.length) for (const cb of [...this.tokenListeners]) cb(tokens);
       });
     } catch (err) {

@@ -31,9 +31,9 @@ export interface NativeSocketOptions {
   tokenRunId?: number;
 }
 
-/** One captured frame as the addon delivers it. */
+/** One captured frame, assembled in JS from the batch's flat record (see capture-batch.ts). */
 export interface NativeCapturedFrame {
-  /** Kernel timestamp, ms since the epoch (fractional). */
+  /** Kernel receive timestamp (TPACKET_V3 tp_sec/tp_nsec), ms since the epoch (fractional). */
   time: number;
   direction: 'in' | 'out';
   /** Length on the wire (the captured bytes may be fewer, see snapLen). */
@@ -56,9 +56,19 @@ export interface NativeTokenHits {
   outgoing: Uint8Array;
 }
 
+/**
+ * One wake-up's delivery. `records` holds `count` capture records
+ * (FRAME_LAYOUT.capture.size doubles each) and is REUSED by the next
+ * wake-up: read it during the call only. `messages` lists parse errors as
+ * [index, message|null, quotedMessage|null, ...]; `raws[i]` are the bytes
+ * when the socket was opened with `raw`.
+ */
 export type NativeBatchCallback = (
   err: (Error & { code?: string }) | null,
-  frames: NativeCapturedFrame[],
+  records: Float64Array | null,
+  count: number,
+  messages: Array<number | string | null> | undefined,
+  raws: Buffer[] | undefined,
   tokens: NativeTokenHits | undefined,
 ) => void;
 
@@ -93,6 +103,8 @@ export interface NativePacketSocket {
    * at seqOffset) + i there. Returns the number sent.
    */
   sendBurst(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): number;
+  /** sendBurst on a libuv pool thread (own copy of the frame, own dup of the fd): the event loop keeps running. */
+  sendBurstAsync(frame: Buffer, count: number, seqOffset?: number, checksum?: BurstChecksum): Promise<number>;
   /** Starts delivering captured frames; keeps the loop (and the socket) alive until stop/close. */
   start(onBatch: NativeBatchCallback): void;
   stop(): void;

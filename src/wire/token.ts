@@ -1,18 +1,23 @@
-// The probe token: 20 bytes at the start of the innermost payload that make a
-// captured frame attributable to one probe of one run (docs/architecture.md, "Probe tokens").
-// Layout (big-endian): "VXPB" | u8 version=1 | 3 reserved zero bytes |
-// u32 runId | u32 probeId | u32 seq. The native parser recognises the same layout.
+// The probe token: bytes at the start of the innermost payload that make a
+// captured frame attributable to one probe of one run (docs/architecture.md,
+// "Probe tokens"; docs/frame-path.md). Its layout ("VXPB" | version | 3 zero bytes | u32 runId | u32 probeId |
+// u32 seq, big endian) is defined once, in native/frame_codec.h, and read
+// from the addon on first use (never at import, so `--help` needs no addon).
+import { native } from '../native.js';
+import type { TokenLayout } from './codec-binding.js';
+
 export interface Token {
   runId: number;
   probeId: number;
   seq: number;
 }
 
-export const TOKEN_LENGTH = 20;
-/** Where seq sits inside the token, so a burst sender can stamp it in place. */
-export const TOKEN_SEQ_OFFSET = 16;
-export const TOKEN_MAGIC = 'VXPB';
-export const TOKEN_VERSION = 1;
+let cached: TokenLayout | undefined;
+
+/** The token layout the native parser and the capture fast path use. */
+export function tokenLayout(): TokenLayout {
+  return (cached ??= native().TOKEN_LAYOUT);
+}
 
 const U32_MAX = 0xffffffff;
 
@@ -27,23 +32,25 @@ export function encodeToken(token: Token, text = ''): Buffer {
   checkU32('runId', token.runId);
   checkU32('probeId', token.probeId);
   checkU32('seq', token.seq);
+  const T = tokenLayout();
   const tail = Buffer.from(text, 'utf8');
-  const buf = Buffer.alloc(TOKEN_LENGTH + tail.length);
-  buf.write(TOKEN_MAGIC, 0, 'ascii');
-  buf.writeUInt8(TOKEN_VERSION, 4);
-  buf.writeUInt32BE(token.runId, 8);
-  buf.writeUInt32BE(token.probeId, 12);
-  buf.writeUInt32BE(token.seq, TOKEN_SEQ_OFFSET);
-  tail.copy(buf, TOKEN_LENGTH);
+  const buf = Buffer.alloc(T.length + tail.length);
+  buf.write(T.magic, 0, 'ascii');
+  buf.writeUInt8(T.version, T.magic.length);
+  buf.writeUInt32BE(token.runId, T.runIdOffset);
+  buf.writeUInt32BE(token.probeId, T.probeIdOffset);
+  buf.writeUInt32BE(token.seq, T.seqOffset);
+  tail.copy(buf, T.length);
   return buf;
 }
 
 /** The token at `offset` in `buf`, or null when there is none (never throws). */
 export function decodeToken(buf: Uint8Array, offset = 0): Token | null {
-  if (offset < 0 || buf.length - offset < TOKEN_LENGTH) return null;
-  const b = Buffer.from(buf.buffer, buf.byteOffset + offset, TOKEN_LENGTH);
-  if (b.toString('ascii', 0, 4) !== TOKEN_MAGIC || b.readUInt8(4) !== TOKEN_VERSION) return null;
-  return { runId: b.readUInt32BE(8), probeId: b.readUInt32BE(12), seq: b.readUInt32BE(TOKEN_SEQ_OFFSET) };
+  const T = tokenLayout();
+  if (offset < 0 || buf.length - offset < T.length) return null;
+  const b = Buffer.from(buf.buffer, buf.byteOffset + offset, T.length);
+  if (b.toString('ascii', 0, T.magic.length) !== T.magic || b.readUInt8(T.magic.length) !== T.version) return null;
+  return { runId: b.readUInt32BE(T.runIdOffset), probeId: b.readUInt32BE(T.probeIdOffset), seq: b.readUInt32BE(T.seqOffset) };
 }
 
 /**
@@ -53,5 +60,5 @@ export function decodeToken(buf: Uint8Array, offset = 0): Token | null {
  * plain UDP frame and accept checksumOk false.
  */
 export function stampSeq(frame: Buffer, tokenOffset: number, seq: number): void {
-  frame.writeUInt32BE(seq >>> 0, tokenOffset + TOKEN_SEQ_OFFSET);
+  frame.writeUInt32BE(seq >>> 0, tokenOffset + tokenLayout().seqOffset);
 }

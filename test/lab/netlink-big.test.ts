@@ -66,4 +66,12 @@ describeRoot('netlink dumps of 1,000 peers', () => {
     );
     expect(fdb.map((f) => `${f.mac} ${f.dst}`).sort()).toEqual(want.map((p) => `${p.mac} ${p.ip}`).sort());
   });
+
+  it('reads the same tables, route and offloads off the JS thread as on it', () => {
+    const r = okInNetns<Record<string, { rows: number; equal: boolean }>>(nodes[0]!.name, 'asyncTablesMatch');
+    for (const t of ['links', 'addrs', 'routes', 'neighbors', 'fdb', 'routeGet', 'offloads']) expect(r[t], t).toMatchObject({ equal: true });
+    expect(r.offloads!.rows).toBe(2);
+    expect(r.fdb!.rows).toBeGreaterThanOrEqual(COUNT);
+    expect(r.routes!.rows).toBeGreaterThanOrEqual(COUNT);
+  });
 });

@@ -6,7 +6,7 @@ import { describeRoot } from '../helpers/root.js';
 import { withoutNetRaw } from '../helpers/no-net-raw.js';
 import { jsonLines, runInNs, startInNs, tsxArgv, REPO } from '../helpers/ns-node.js';
 import { twoNodes, type TwoNodes } from '../helpers/two-nodes.js';
-import { encodeToken, TOKEN_SEQ_OFFSET } from '../../src/wire/token.js';
+import { encodeToken, tokenLayout } from '../../src/wire/token.js';
 import { buildFrame, parseFrame, type FrameSpec, type ParsedFrame } from '../../src/wire/frame.js';
 import { PacketSocket } from '../../src/wire/packet-socket.js';
 import { UsageError, CannotRunError } from '../../src/errors.js';
@@ -69,7 +69,7 @@ describeRoot('PacketSocket on a veth pair', () => {
     // The flood starts first and outlasts every open below: it is sized to
     // run for a minute or more on any machine and is ended by SIGTERM once they are done.
     const flood = startInNs(net.a.name, tsxArgv('test/lab/scripts/send.ts', ['eth0', JSON.stringify([
-      { spec: udp(9999, 8), count: 50_000_000, burst: { seqOffset: 42 + TOKEN_SEQ_OFFSET } },
+      { spec: udp(9999, 8), count: 50_000_000, burst: { seqOffset: 42 + tokenLayout().seqOffset } },
     ])]), /^\{"sent"/);
     await new Promise((r) => setTimeout(r, 1500));
     const race = startInNs(net.b.name, tsxArgv('test/lab/scripts/open-race.ts', ['eth0', '9100', '40']));
@@ -85,7 +85,7 @@ describeRoot('PacketSocket on a veth pair', () => {
     expect(rx).toBeGreaterThan(10_000); // the flood really reached B
   });
 
-  it('a burst stamps consecutive sequences and keeps the inner checksum valid', async () => {
+  it.each([['sendBurst', false], ['sendBurstAsync', true]] as const)('%s stamps consecutive sequences and keeps the inner checksum valid', async (_name, async) => {
     const spec: FrameSpec = {
       srcMac: net.aMac, dstMac: net.bMac, srcIp: net.aIp, dstIp: net.bIp, srcPort: 40001, dstPort: 8472,
       vxlan: { vni: 1 },
@@ -93,13 +93,13 @@ describeRoot('PacketSocket on a veth pair', () => {
       payload: encodeToken({ runId: 5, probeId: 9, seq: 1000 }, 'burst'),
     };
     const parsed = parseFrame(buildFrame(spec));
-    const seqOffset = parsed.payloadOffset + TOKEN_SEQ_OFFSET;
+    const seqOffset = parsed.payloadOffset + tokenLayout().seqOffset;
     // inner ICMP header sits 8 bytes before the payload; its checksum at +2
     const icmpStart = parsed.payloadOffset - 8;
     const send = [{
       spec: { ...spec, payload: Buffer.from(spec.payload!).toString('hex') },
       count: 500,
-      burst: { seqOffset, checksum: { offset: icmpStart + 2, start: icmpStart, udp: false } },
+      burst: { seqOffset, checksum: { offset: icmpStart + 2, start: icmpStart, udp: false }, async },
     }];
     const captured = await captureWhile({ ports: [8472] }, send);
     expect(captured.stats.stats.dropped).toBe(0);
@@ -120,7 +120,7 @@ describeRoot('PacketSocket on a veth pair', () => {
   it('the native token fast path counts a run without building records', async () => {
     const run = { ...udp(9100, 4), payload: encodeToken({ runId: 0xabcdef01, probeId: 4, seq: 0 }).toString('hex') };
     const { recs, stats } = await captureWhile({ ports: [9100], tokenRunId: 0xabcdef01 }, [
-      { spec: run, count: 300, burst: { seqOffset: 42 + TOKEN_SEQ_OFFSET } },
+      { spec: run, count: 300, burst: { seqOffset: 42 + tokenLayout().seqOffset } },
       { spec: udp(9100, 5), count: 2 },
     ]);
     expect(stats.tokenHits).toBe(300);

@@ -6,10 +6,13 @@
 // wrong filter before the fix.
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native.js';
-import { buildFrame } from '../../src/wire/frame.js';
+import { buildFrame, parseFrame } from '../../src/wire/frame.js';
 import { runBpf, testFrame } from '../helpers/bpf-interpreter.js';
 
 const addon = native();
+// The per-frame parse record (the one frame path: docs/frame-path.md).
+const PARSE_SIZE = addon.FRAME_LAYOUT.parse.size;
+const FRAME_LENGTH_AT = addon.FRAME_LAYOUT.parse.frame + addon.FRAME_LAYOUT.frame.length;
 
 function probeFrame(): Buffer {
   return buildFrame({
@@ -46,16 +49,15 @@ function detach(ab: ArrayBuffer): void {
 }
 
 describe('array lengths are read once', () => {
-  it('parseFrame: vxlanPorts grown by a getter past 32 entries is a TypeError, not a stack overflow', () => {
+  it('parseFrameInto: vxlanPorts grown by a getter past 32 entries is a TypeError, not a stack overflow', () => {
     const frame = probeFrame();
-    expect(() => addon.parseFrame(frame, { vxlanPorts: growingArray(8472, 200) })).toThrow(TypeError);
-    expect(() => addon.parseFrame(frame, { vxlanPorts: growingArray(8472, 200) })).toThrow(/changed length/);
-    const record = new Float64Array(addon.FRAME_RECORD_LENGTH);
+    const record = new Float64Array(PARSE_SIZE);
+    expect(() => addon.parseFrameInto(frame, record, { vxlanPorts: growingArray(8472, 200) })).toThrow(TypeError);
     expect(() => addon.parseFrameInto(frame, record, { vxlanPorts: growingArray(8472, 200) })).toThrow(
       /vxlanPorts changed length/,
     );
     // The plain case still works.
-    expect(addon.parseFrame(frame, { vxlanPorts: [8472] }).vxlan?.vni).toBe(7);
+    expect(parseFrame(frame, { vxlanPorts: [8472] }).vxlan?.vni).toBe(7);
   });
 
   it('buildPortFilter and PacketSocket options: ports grown by a getter past the limit is a TypeError', () => {
@@ -65,28 +67,9 @@ describe('array lengths are read once', () => {
 });
 
 describe('buffers detached by option getters', () => {
-  it('parseFrame reads the buffer as it is after the options were read (detached = empty)', () => {
-    const frame = probeFrame();
-    const ab = new ArrayBuffer(frame.length);
-    const buf = new Uint8Array(ab);
-    buf.set(frame);
-    const opts = {
-      get layer() {
-        detach(ab);
-        return 'ethernet' as const;
-      },
-    };
-    const parsed = addon.parseFrame(buf, opts);
-    expect(buf.length).toBe(0);
-    // A detached buffer holds no bytes: nothing may be parsed out of the old memory.
-    expect(parsed.length).toBe(0);
-    expect(parsed.eth).toBeNull();
-    expect(parsed.error).not.toBeNull();
-  });
-
   it('parseFrameInto refuses a record detached by a getter instead of writing freed memory', () => {
     const frame = probeFrame();
-    const ab = new ArrayBuffer(addon.FRAME_RECORD_LENGTH * 8);
+    const ab = new ArrayBuffer(PARSE_SIZE * 8);
     const record = new Float64Array(ab);
     const opts = {
       get vxlanPorts() {
@@ -102,7 +85,7 @@ describe('buffers detached by option getters', () => {
     const ab = new ArrayBuffer(frame.length);
     const buf = new Uint8Array(ab);
     buf.set(frame);
-    const record = new Float64Array(addon.FRAME_RECORD_LENGTH).fill(-7);
+    const record = new Float64Array(PARSE_SIZE).fill(-7);
     const opts = {
       get layer() {
         detach(ab);
@@ -111,7 +94,7 @@ describe('buffers detached by option getters', () => {
     };
     const msgs = addon.parseFrameInto(buf, record, opts);
     expect(msgs?.[0]).toMatch(/./); // a parse error: no bytes
-    expect(record[0]).toBe(0); // kLength: the record describes the empty buffer
+    expect(record[FRAME_LENGTH_AT]).toBe(0); // the record describes the empty buffer
   });
 });
 
@@ -132,6 +115,32 @@ describe('C++ exceptions at the N-API boundary', () => {
     expect(codeOf('runtime_error')).toEqual({ code: 'EINTERNAL', isError: true });
     expect(codeOf('int')).toEqual({ code: 'EINTERNAL', isError: true });
     expect(codeOf('none')).toBe('no error');
+  });
+});
+
+describe('C++ exceptions in the async variants (PromiseWorker)', () => {
+  const hook = (addon as unknown as { _throwAsyncForTest(kind: string, where: string): Promise<string> })._throwAsyncForTest;
+  const settle = (kind: string, where: string) =>
+    hook(kind, where).then(
+      (v) => v,
+      (e: Error & { code?: string }) => ({ code: e.code, isError: e instanceof Error, message: e.message }),
+    );
+
+  for (const where of ['execute', 'result']) {
+    it(`thrown in ${where === 'execute' ? "the pool thread's Execute" : 'the result building (OnOK)'}: the promise rejects with a code`, async () => {
+      expect(await settle('bad_alloc', where)).toMatchObject({ code: 'ENOMEM', isError: true });
+      expect(await settle('length_error', where)).toMatchObject({ code: 'ENOMEM', isError: true });
+      expect(await settle('runtime_error', where)).toMatchObject({ code: 'EINTERNAL', isError: true });
+      // Not a std::exception: node-addon-api's own Execute guard would let it through to libuv.
+      expect(await settle('int', where)).toMatchObject({ code: 'EINTERNAL', isError: true });
+      expect(await settle('none', where)).toBe('resolved');
+    });
+  }
+
+  it('netlinkTableTake takes only handles netlinkTableAsync made', () => {
+    const take = (addon as unknown as { netlinkTableTake(h: unknown, max: number): unknown }).netlinkTableTake;
+    expect(() => take({}, 10)).toThrow(/handle must come from netlinkTableAsync/);
+    expect(() => take(null, 10)).toThrow(TypeError);
   });
 });
 

@@ -4,7 +4,7 @@
 // tests in the root namespace can read another namespace's view.
 import { collectHostFacts } from '../../../src/host/facts.js';
 import { readFirewall } from '../../../src/host/firewall.js';
-import { readOffloads } from '../../../src/host/offloads.js';
+import { readOffloads, readOffloadsAsync } from '../../../src/host/offloads.js';
 import { readPortOwners } from '../../../src/host/ports.js';
 import { readSysctls } from '../../../src/host/sysctl.js';
 import { resolveNextHop } from '../../../src/host/next-hop.js';
@@ -15,6 +15,14 @@ import {
   readNeighbors,
   readRoutes,
   neighborGet,
+  readLinksRawAsync,
+  readAddrsAsync,
+  readRoutesAsync,
+  readNeighborsAsync,
+  readFdbAsync,
+  readLinksRaw,
+  routeGet,
+  routeGetAsync,
 } from '../../../src/host/netlink.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -46,6 +54,27 @@ function peerDumpCounts(times: number): DumpCount[] {
   }
   return out;
 }
+/** Whether each table read off the JS thread equals the synchronous read. */
+async function asyncTablesMatch(): Promise<Record<string, { rows: number; equal: boolean }>> {
+  const pairs: Array<[string, () => unknown[], () => Promise<unknown[]>]> = [
+    ['links', readLinksRaw, readLinksRawAsync],
+    ['addrs', readAddrs, readAddrsAsync],
+    ['routes', readRoutes, readRoutesAsync],
+    ['neighbors', readNeighbors, readNeighborsAsync],
+    ['fdb', readFdb, readFdbAsync],
+  ];
+  const out: Record<string, { rows: number; equal: boolean }> = {};
+  // Single requests too: a route lookup and the ethtool ioctls.
+  pairs.push(['routeGet', () => [routeGet('172.30.1.7')], async () => [await routeGetAsync('172.30.1.7')]]);
+  pairs.push(['offloads', () => readOffloads(['eth0', 'flannel.1']), () => readOffloadsAsync(['eth0', 'flannel.1'])]);
+  for (const [name, sync, async] of pairs) {
+    const a = await async();
+    const b = sync();
+    out[name] = { rows: a.length, equal: JSON.stringify(a) === JSON.stringify(b) };
+  }
+  return out;
+}
+
 const functions: Record<string, Fn> = {
   resolveNextHop,
   collectHostFacts,
@@ -60,6 +89,7 @@ const functions: Record<string, Fn> = {
   readFdb,
   neighborGet,
   peerDumpCounts,
+  asyncTablesMatch,
 };
 
 async function main(): Promise<void> {

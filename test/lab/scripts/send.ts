@@ -1,6 +1,6 @@
 // Runs inside a network namespace: builds frames with the codec and sends
 // them with the addon. argv: ifname, JSON list of
-// {spec: FrameSpec (payload as hex), count?, burst?: {seqOffset, checksum?}, patch?: [[offset, byte]]}.
+// {spec: FrameSpec (payload as hex), count?, burst?: {seqOffset, checksum?, async?}, patch?: [[offset, byte]]}.
 // Prints {"sent": N, "mac": ...}.
 import { buildFrame, type FrameSpec } from '../../../src/wire/frame.js';
 import { PacketSocket, type BurstChecksum } from '../../../src/wire/packet-socket.js';
@@ -8,7 +8,7 @@ import { PacketSocket, type BurstChecksum } from '../../../src/wire/packet-socke
 interface Item {
   spec: Omit<FrameSpec, 'payload'> & { payload?: string };
   count?: number;
-  burst?: { seqOffset: number; checksum?: BurstChecksum };
+  burst?: { seqOffset: number; checksum?: BurstChecksum; async?: boolean };
   patch?: Array<[number, number]>;
 }
 
@@ -20,7 +20,9 @@ for (const item of JSON.parse(itemsJson) as Item[]) {
   const frame = buildFrame({ ...rest, payload: payload ? Buffer.from(payload, 'hex') : undefined });
   for (const [off, byte] of item.patch ?? []) frame[off] = byte;
   if (item.burst) {
-    sent += sock.sendBurst(frame, item.count ?? 1, item.burst.seqOffset, item.burst.checksum);
+    sent += item.burst.async
+      ? await sock.sendBurstAsync(frame, item.count ?? 1, item.burst.seqOffset, item.burst.checksum)
+      : sock.sendBurst(frame, item.count ?? 1, item.burst.seqOffset, item.burst.checksum);
   } else {
     for (let i = 0; i < (item.count ?? 1); i++) sock.send(frame);
     sent += item.count ?? 1;
