@@ -1,7 +1,10 @@
-// sendBurst against hostile callers, on a real AF_PACKET socket inside a
-// namespace this test creates (docs/native-hardening.md): an option getter
-// that detaches the frame, and a 1 GiB frame. Before the fix the first put
-// freed memory on the wire and the second aborted the process (bad_alloc).
+// sendBurst/sendBurstAsync and capture against hostile callers, on real
+// AF_PACKET sockets inside a namespace this test creates
+// (docs/native-hardening.md): an option getter that detaches the frame or
+// closes the socket, a 1 GiB frame, and a capture callback that detaches the
+// reused record buffer. Before the fixes the first put freed memory on the
+// wire, the second aborted the process (bad_alloc) and the last wrote
+// through a null pointer.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRoot } from '../helpers/root.js';
 import { jsonLines, runInNs } from '../helpers/ns-node.js';
@@ -22,5 +25,26 @@ describeRoot('sendBurst with hostile arguments', () => {
     expect(out.find((o) => o.case === 'huge')).toMatchObject({
       error: 'thrown', name: 'RangeError', code: 'EMSGSIZE',
     });
+  });
+
+  it('sendBurstAsync refuses the same before queueing any work, and a getter that closes the socket', () => {
+    const out = jsonLines(runInNs(net.a.name, 'test/lab/scripts/hostile-burst.ts', ['eth0'])) as Array<Record<string, unknown>>;
+    expect(out.find((o) => o.case === 'detach-async')).toMatchObject({
+      error: 'thrown', name: 'TypeError', message: expect.stringMatching(/detached/),
+    });
+    expect(out.find((o) => o.case === 'huge-async')).toMatchObject({
+      error: 'thrown', name: 'RangeError', code: 'EMSGSIZE',
+    });
+    expect(out.find((o) => o.case === 'close-async')).toMatchObject({ error: 'thrown', code: 'EBADF' });
+  });
+
+  it('a capture callback that detaches the record buffer gets a fresh one next time', () => {
+    const out = jsonLines(runInNs(net.a.name, 'test/lab/scripts/hostile-burst.ts', ['eth0'])) as Array<Record<string, unknown>>;
+    const cap = out.find((o) => o.case === 'capture-detach') as { batches: { count: number; length: number }[]; recordsLength: number };
+    expect(cap.batches.length).toBeGreaterThanOrEqual(2);
+    for (const b of cap.batches) {
+      expect(b.count).toBeGreaterThan(0);
+      expect(b.length).toBe(cap.recordsLength);
+    }
   });
 });
