@@ -15,6 +15,7 @@ const loaders: Record<string, () => Promise<Register>> = {
   lab: () => import('./commands/lab.js').then((m) => m.registerLabCommand),
   send: () => import('./commands/send.js').then((m) => m.registerSend),
   sniff: () => import('./commands/sniff.js').then((m) => m.registerSniff),
+  agent: () => import('./commands/agent.js').then((m) => m.registerAgent),
 };
 const MODULE_OF: Record<string, string> = { listen: 'pair', compare: 'pair' };
 

@@ -34,6 +34,8 @@ export interface PairOptions {
   timeoutMs?: number;
   /** Progress lines ("round 2: 31/40 probes seen"). */
   onProgress?: (line: string) => void;
+  /** Receives the run's raw record before classification (the agent's frame and RTT metrics). */
+  onRecord?: (record: RunRecord) => void;
 }
 
 /** When each resend round starts, ms after the first. */
@@ -151,6 +153,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       icmp: [...sniffer.icmp, ...remote.icmp],
       notSent: [...notSent].map(([probeId, reason]) => ({ probeId, reason })),
     };
+    opts.onRecord?.(record);
     return toReport(opts.peer, record, started);
   } finally {
     sniffer.close();
