@@ -77,6 +77,8 @@ export async function startHttp(api: HttpApi, opts: HttpOptions): Promise<HttpEn
       headersTimeout: HTTP_LIMITS.headersTimeoutMs,
       requestTimeout: HTTP_LIMITS.requestTimeoutMs,
       keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+      // Node checks the header/request timeouts this often (default 30 s: far too lax for trickling clients).
+      connectionsCheckingInterval: 1000,
     },
     (req, res) => {
       void handle(req, res);
