@@ -126,15 +126,17 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
         ...(opts.probeTimeoutMs !== undefined ? { timeoutMs: opts.probeTimeoutMs } : {}),
       }, ports);
       if (round.busy || closed || !selected.some((s) => s.peer === peer.name)) return round.busy ? 'busy' : 'done';
+      let unsettled = false;
       for (const c of round.cells) {
         metrics.countRound(c.port, c.direction, c.obs.verdict);
         const change = store.record(peer.name, peer.ip, reasonOf(peer.name), c.port, c.direction, c.obs);
         if (change) logChange(change);
+        if (!store.settled(peer.name, c.port, c.direction)) unsettled = true;
       }
       for (const f of round.frames) metrics.countFrames(f.port, f.direction, f.sent, f.lost);
       for (const r of round.rtts) metrics.observeRtt(r.port, r.seconds);
       lastRound = Date.now();
-      return 'done';
+      return unsettled ? 'confirm' : 'done';
     },
   });
 
@@ -221,7 +223,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
       log: (line) => {
         const p = parsePairingLine(line);
         if (p) inbound.note(p.ip, p.ports);
-        else if (/authenticat|secret/i.test(line) && Date.now() - authComplaintAt > 60_000) {
+        else if (/authenticat|secret/i.test(line) && !/another session|busy/i.test(line) && Date.now() - authComplaintAt > 60_000) {
           // A wrong secret somewhere is worth a line, but at most one a minute.
           authComplaintAt = Date.now();
           log(`listener: ${line}`);

@@ -10,7 +10,8 @@ export interface ScheduledPeer {
   ip: string;
 }
 
-export type ProbeOutcome = 'done' | 'busy';
+/** 'confirm': a verdict just changed; the next round comes early (a quarter interval) to confirm it. */
+export type ProbeOutcome = 'done' | 'busy' | 'confirm';
 
 export interface SchedulerOptions {
   /** This node's name: part of each peer's phase. */
@@ -40,6 +41,7 @@ interface Entry {
 
 const BUSY_RETRY_MIN_MS = 250;
 const BUSY_RETRY_MAX_MS = 1500;
+const CONFIRM_AFTER = 0.25;
 
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
@@ -156,6 +158,12 @@ export class Scheduler {
       }
     } else {
       this.opts.onRoundDone?.(entry.peer, now);
+    }
+    if (outcome === 'confirm') {
+      // 2 of 3 rounds must agree before a verdict changes: fetch the second opinion soon.
+      entry.due = now + interval * CONFIRM_AFTER;
+      this.arm(entry, entry.due);
+      return;
     }
     // Catch up without bursts when a round overran whole intervals.
     entry.due = nextDue <= now ? now + interval * this.phaseOf(entry.peer.name) * 0.5 : nextDue;

@@ -97,6 +97,13 @@ export class ResultStore {
     return { peer, port, direction, from: before, to: agreed, stable: true, remedy: cell.shown.remedy };
   }
 
+  /** True when the cell's shown verdict is stable and its newest round agrees with it. */
+  settled(peer: string, port: number, direction: Direction): boolean {
+    const cell = this.peers.get(peer)?.get(cellKey(port, direction));
+    if (!cell) return false;
+    return cell.stable && cell.history[cell.history.length - 1]!.verdict === cell.shown.verdict;
+  }
+
   /** Updates a peer's address/reason without a round (selection changed). */
   touch(peer: string, peerIp: string, reason: SelectionReason): void {
     for (const cell of this.peers.get(peer)?.values() ?? []) {
