@@ -92,6 +92,8 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
   const pairFn = opts.pairFn ?? pair;
   const collect = opts.collectFacts === undefined ? (o: { iface?: string; ports?: number[] }) => collectHostFacts(o) : opts.collectFacts;
   const discovery = opts.discovery;
+  // One line per probe round: for debugging schedules only, never by default.
+  const debug = process.env.VXPROBE_AGENT_DEBUG === '1';
 
   const store = new ResultStore();
   const inbound = new InboundTracker(intervalMs);
@@ -121,10 +123,12 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     jitter: 0.1,
     firstRoundWithinMs: Math.min(intervalMs, 5000),
     probe: async (peer) => {
+      const t0 = Date.now();
       const round = await probeRound(pairFn, {
         peer: peer.ip, iface: opts.iface, secret: opts.secret, name, controlPort, ports,
         ...(opts.probeTimeoutMs !== undefined ? { timeoutMs: opts.probeTimeoutMs } : {}),
       }, ports);
+      if (debug) log(`debug: ${peer.name} ${round.busy ? 'busy' : round.cells.map((c) => c.obs.verdict).join(',')} in ${Date.now() - t0} ms`);
       if (round.busy || closed || !selected.some((s) => s.peer === peer.name)) return round.busy ? 'busy' : 'done';
       let unsettled = false;
       for (const c of round.cells) {
