@@ -222,6 +222,8 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
   const listenFn = opts.listenFn ?? listen;
   let authComplaintAt = 0;
   try {
+    // The node source first: a bad --nodes file fails before any socket is bound.
+    await discovery.start();
     listener = await listenFn({
       iface: opts.iface, secret: opts.secret, name, controlPort,
       log: (line) => {
@@ -234,7 +236,6 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
         }
       },
     });
-    await discovery.start();
     if (!discovery.snapshot().nodes.some((n) => n.name === name)) {
       log(`node "${name}" is not among the ${discovery.snapshot().nodes.length} nodes of ${discovery.snapshot().origin}: selection treats it as a newcomer; set --name`);
     }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { nodesFromJson } from '../../cluster/node-document.js';
+import { UsageError } from '../../errors.js';
 import { isObject, parseJsonText, type Json } from '../../cluster/validate.js';
 import type { Discovery, DiscoverySnapshot, PeerNode } from './types.js';
 
@@ -50,7 +51,7 @@ function isReady(item: { [k: string]: Json }): boolean {
 
 /** Parses a nodes document into the eligible peers (throws a one-line UsageError). */
 export function peersFromDocument(text: string, origin: string): PeerNode[] {
-  if (text.trim() === '') throw new Error(`${origin}: empty (expected \`kubectl get nodes -o json\` output)`);
+  if (text.trim() === '') throw new UsageError(`${origin}: empty (expected \`kubectl get nodes -o json\` output)`);
   const doc = parseJsonText(text, origin);
   const nodes = nodesFromJson(doc);
   const meta = nodeMeta(doc);
@@ -82,7 +83,7 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
       text = await readFile(opts.file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new Error(`--nodes ${opts.file}: cannot read (${code})`);
+      throw new UsageError(`--nodes ${opts.file}: cannot read (${code})`);
     }
     if (text === lastText) {
       synced = true;
