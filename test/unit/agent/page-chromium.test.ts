@@ -49,15 +49,15 @@ describe('matrix page in headless Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
     await page.goto(`http://127.0.0.1:${a.httpPort}/`, { waitUntil: 'load' });
-    await page.waitForFunction((n) => document.querySelectorAll('#matrix tbody tr').length === n, { timeout: 10_000 }, PEERS);
+    await page.waitForFunction(`document.querySelectorAll('#matrix tbody tr').length === ${PEERS}`, { timeout: 10_000 });
     expect(await page.$eval('#node', (e) => e.textContent)).toBe('node-000');
     const heads = await page.$$eval('#matrix thead th', (ths) => ths.map((t) => t.textContent));
     expect(heads).toEqual(['peer', 'address', 'why', '8472 →', '8472 ←', '8475 →', '8475 ←']);
     expect(await page.$$eval('#matrix td.cell', (tds) => tds.length)).toBe(PEERS * 4);
     expect(await page.$$eval('#matrix td.v-hijacked', (tds) => tds.length)).toBe(12 * 2);
     expect(await page.$$eval('#matrix td.v-filtered', (tds) => tds.length)).toBe(1);
-    const colour = await page.$eval('#matrix td.v-hijacked', (td) => getComputedStyle(td).backgroundColor);
-    const okColour = await page.$eval('#matrix td.v-ok', (td) => getComputedStyle(td).backgroundColor);
+    const colour = await page.$eval('#matrix td.v-hijacked', (td) => td.ownerDocument.defaultView!.getComputedStyle(td).backgroundColor);
+    const okColour = await page.$eval('#matrix td.v-ok', (td) => td.ownerDocument.defaultView!.getComputedStyle(td).backgroundColor);
     expect(colour).not.toBe(okColour);
     // First results are provisional until a second round agrees: marked as such.
     expect(await page.$$eval('#matrix td.provisional', (tds) => tds.length)).toBe(PEERS * 4);
@@ -81,13 +81,13 @@ describe('matrix page in headless Chromium', () => {
 
   it('auto-refreshes: a peer that leaves disappears from the page', async () => {
     discovery.set(nodes.filter((n) => n.name !== 'node-050'));
-    await page.waitForFunction(() => !document.querySelector('#matrix tr[data-peer="node-050"]'), { timeout: 12_000 });
+    await page.waitForFunction(`!document.querySelector('#matrix tr[data-peer="node-050"]')`, { timeout: 12_000 });
     expect(await page.$$eval('#matrix tbody tr', (trs) => trs.length)).toBe(PEERS - 1);
   }, 20_000);
 
   it('the cluster view turns itself off above its size limit', async () => {
     await page.click('#tab-cluster');
-    await page.waitForFunction(() => /off above 100 nodes/.test(document.querySelector('#cluster-note')?.textContent ?? ''), { timeout: 5000 });
-    expect(await page.$eval('#view-matrix', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await page.waitForFunction(`/off above 100 nodes/.test(document.querySelector('#cluster-note')?.textContent ?? '')`, { timeout: 5000 });
+    expect(await page.$eval('#view-matrix', (e) => e.hasAttribute('hidden'))).toBe(true);
   });
 });
