@@ -75,12 +75,22 @@ export function domainOf(node: SelectionNode): string {
   return `net:${parts.slice(0, 3).join('.')}.0/24`;
 }
 
-/** Sorted by hash of `seed + name`, ties by name: a stable, seed-specific order. */
-function hashOrder(names: string[], seed: string): string[] {
-  return names
-    .map((name) => ({ name, h: hash32(`${seed}\u0000${name}`) }))
-    .sort((a, b) => a.h - b.h || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((x) => x.name);
+/** Mixes an integer seed into a name's hash: murmur3's finaliser over the xor. */
+function mix(h: number, seed: number): number {
+  let x = (h ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** Node indices sorted by their name hash mixed with `seed`, ties by name: a stable, seed-specific order. */
+function hashOrder(idx: number[], hashes: Uint32Array, names: string[], seed: number): number[] {
+  const keys = idx.map((i) => ({ i, h: mix(hashes[i]!, seed) }));
+  keys.sort((a, b) => a.h - b.h || (names[a.i]! < names[b.i]! ? -1 : names[a.i]! > names[b.i]! ? 1 : 0));
+  return keys.map((k) => k.i);
 }
 
 function validate(opts: SelectionOptions): void {
@@ -91,67 +101,84 @@ function validate(opts: SelectionOptions): void {
   if (opts.k < 1) throw new RangeError('selection k must be at least 1');
 }
 
+/** Per-node outgoing picks as small arrays of ring positions (at most K + random + budget each). */
+type Picks = { peer: number; reason: SelectionReason }[][];
+
 export function selectAll(input: SelectionNode[], opts: SelectionOptions): Selection {
   validate(opts);
   const byName = new Map<string, SelectionNode>();
   for (const n of input) if (!byName.has(n.name)) byName.set(n.name, n);
-  const ring = hashOrder([...byName.keys()], 'ring');
+  const allNames = [...byName.keys()];
+  const nameHashes = new Uint32Array(allNames.map((name) => hash32(name)));
+  // Ring positions: everything below works on indices into `ring`.
+  const ringIdx = hashOrder(allNames.map((_, i) => i), nameHashes, allNames, 0x52494e47);
+  const ring = ringIdx.map((i) => allNames[i]!);
+  const hashes = new Uint32Array(ringIdx.map((i) => nameHashes[i]!));
   const n = ring.length;
-  const outbound = new Map<string, Edge[]>(ring.map((name) => [name, []]));
-  const picked = new Map<string, Set<string>>(ring.map((name) => [name, new Set()]));
-  const domains = new Map(ring.map((name) => [name, domainOf(byName.get(name)!)]));
-  const add = (from: string, to: string, reason: SelectionReason): boolean => {
-    const set = picked.get(from)!;
-    if (from === to || set.has(to)) return false;
-    set.add(to);
-    outbound.get(from)!.push({ peer: to, reason });
+  const picks: Picks = ring.map(() => []);
+  const add = (from: number, to: number, reason: SelectionReason): boolean => {
+    if (from === to) return false;
+    const list = picks[from]!;
+    for (const p of list) if (p.peer === to) return false;
+    list.push({ peer: to, reason });
     return true;
   };
 
   const full = n <= opts.k + 1;
   const k = Math.min(opts.k, n - 1);
-  ring.forEach((name, i) => {
-    for (let j = 1; j <= k; j++) add(name, ring[(i + j) % n]!, 'ring');
-  });
+  for (let i = 0; i < n; i++) for (let j = 1; j <= k; j++) add(i, (i + j) % n, 'ring');
 
+  const domainNames = ring.map((name) => domainOf(byName.get(name)!));
   if (!full) {
-    selectDomains(ring, domains, opts, add);
-    selectRandom(ring, opts, picked, add);
+    selectDomains(ring, hashes, domainNames, opts, add);
+    selectRandom(n, hashes, opts, picks, add);
   }
 
-  const inbound = new Map<string, Edge[]>(ring.map((name) => [name, []]));
-  for (const [from, edges] of outbound) for (const e of edges) inbound.get(e.peer)!.push({ peer: from, reason: e.reason });
+  const outbound = new Map<string, Edge[]>();
+  const inboundLists: Edge[][] = ring.map(() => []);
+  for (let i = 0; i < n; i++) {
+    outbound.set(ring[i]!, picks[i]!.map((p) => ({ peer: ring[p.peer]!, reason: p.reason })));
+    for (const p of picks[i]!) inboundLists[p.peer]!.push({ peer: ring[i]!, reason: p.reason });
+  }
+  const inbound = new Map<string, Edge[]>(ring.map((name, i) => [name, inboundLists[i]!]));
+  const domains = new Map(ring.map((name, i) => [name, domainNames[i]!]));
   return { full, outbound, inbound, domains };
 }
 
 function selectDomains(
   ring: string[],
-  domains: Map<string, string>,
+  hashes: Uint32Array,
+  domainNames: string[],
   opts: SelectionOptions,
-  add: (from: string, to: string, reason: SelectionReason) => boolean,
+  add: (from: number, to: number, reason: SelectionReason) => boolean,
 ): void {
   if (opts.domainBudget === 0 || opts.domainCap === 0) return;
-  const members = new Map<string, string[]>();
-  for (const name of ring) {
-    const d = domains.get(name)!;
+  const members = new Map<string, number[]>();
+  domainNames.forEach((d, i) => {
     let list = members.get(d);
     if (!list) members.set(d, (list = []));
-    list.push(name);
-  }
+    list.push(i);
+  });
   if (members.size < 2) return;
-  const domainNames = [...members.keys()].sort();
-  for (const source of domainNames) {
-    const probers = hashOrder(members.get(source)!, `probers\u0000${source}\u0000${opts.epoch}`);
+  const sorted = [...members.keys()].sort();
+  const domainHash = new Map(sorted.map((d) => [d, hash32(d)]));
+  for (const source of sorted) {
+    const seed = mix(domainHash.get(source)!, opts.epoch);
+    const probers = hashOrder(members.get(source)!, hashes, ring, seed);
     const budget = new Map(probers.map((p) => [p, opts.domainBudget]));
     let capacity = probers.length * opts.domainBudget;
-    const others = domainNames.filter((d) => d !== source);
+    const others = sorted.filter((d) => d !== source);
     // Rotated by epoch so that, with more domains than budget, every domain pair gets its turn.
-    const start = hash32(`domains\u0000${source}\u0000${opts.epoch}`) % others.length;
+    const start = mix(seed, 0x444f4d) % others.length;
     let cursor = 0;
     for (let t = 0; t < others.length && capacity > 0; t++) {
       const target = others[(start + t) % others.length]!;
-      const candidates = hashOrder(members.get(target)!, `targets\u0000${source}\u0000${target}\u0000${opts.epoch}`);
-      const count = Math.min(opts.domainCap, candidates.length);
+      const targetMembers = members.get(target)!;
+      const count = Math.min(opts.domainCap, targetMembers.length);
+      // Only the first `count` of the seeded order are needed: pick them without sorting the whole domain.
+      const candidates = count * 4 < targetMembers.length
+        ? smallestByHash(targetMembers, hashes, ring, mix(seed, domainHash.get(target)!), count)
+        : hashOrder(targetMembers, hashes, ring, mix(seed, domainHash.get(target)!));
       for (let c = 0; c < count && capacity > 0; c++) {
         // Next prober with budget left, round robin: spreads the work over the domain.
         for (let tries = 0; tries < probers.length; tries++) {
@@ -168,20 +195,38 @@ function selectDomains(
   }
 }
 
+/** The `count` first indices of hashOrder(idx, seed), in that order, in one pass. */
+function smallestByHash(idx: number[], hashes: Uint32Array, names: string[], seed: number, count: number): number[] {
+  const best: { i: number; h: number }[] = [];
+  const before = (a: { i: number; h: number }, b: { i: number; h: number }) => a.h < b.h || (a.h === b.h && names[a.i]! < names[b.i]!);
+  for (const i of idx) {
+    const cand = { i, h: mix(hashes[i]!, seed) };
+    if (best.length === count && !before(cand, best[count - 1]!)) continue;
+    let pos = best.length === count ? count - 1 : best.length;
+    best[pos] = cand;
+    while (pos > 0 && before(best[pos]!, best[pos - 1]!)) {
+      [best[pos], best[pos - 1]] = [best[pos - 1]!, best[pos]!];
+      pos--;
+    }
+  }
+  return best.map((b) => b.i);
+}
+
 function selectRandom(
-  ring: string[],
+  n: number,
+  hashes: Uint32Array,
   opts: SelectionOptions,
-  picked: Map<string, Set<string>>,
-  add: (from: string, to: string, reason: SelectionReason) => boolean,
+  picks: Picks,
+  add: (from: number, to: number, reason: SelectionReason) => boolean,
 ): void {
-  const n = ring.length;
-  for (const name of ring) {
-    const room = n - 1 - picked.get(name)!.size;
+  for (let i = 0; i < n; i++) {
+    const room = n - 1 - picks[i]!.length;
     const want = Math.min(opts.randomPeers, room);
+    const seed = mix(hashes[i]!, opts.epoch);
     for (let j = 0; j < want; j++) {
-      let idx = hash32(`random\u0000${name}\u0000${opts.epoch}\u0000${j}`) % n;
+      let idx = mix(seed, j + 1) % n;
       // Linear probing from a hashed start: deterministic and terminates (room > 0).
-      while (!add(name, ring[idx]!, 'random')) idx = (idx + 1) % n;
+      while (!add(i, idx, 'random')) idx = (idx + 1) % n;
     }
   }
 }
