@@ -38,10 +38,11 @@ function benchSelection(): { nodes: number; medianMs: number; cpuMs: number } {
 }
 
 function cpuTicks(pid: number): number {
-  // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+  // Fields after the command's closing parenthesis: utime, stime, cutime, cstime are the 12th to 15th.
+  // Children count too: pair() and listen() run the firewall tool (nft/iptables) for every pairing.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]);
+  return Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
 }
 
 function rssMb(pid: number): number {

@@ -30,6 +30,13 @@ export interface MetricsOptions {
 /** Sub-millisecond buckets: a VTEP round trip on a LAN is tens to hundreds of microseconds. */
 export const RTT_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.025, 0.1];
 
+const DROPPED_DEFAULTS = [
+  'nodejs_heap_space_size_total_bytes',
+  'nodejs_heap_space_size_used_bytes',
+  'nodejs_heap_space_size_available_bytes',
+  'nodejs_gc_duration_seconds',
+];
+
 const REASONS: SelectionReason[] = ['ring', 'random', 'domain'];
 const SEVERITIES: Severity[] = ['error', 'warning', 'info'];
 
@@ -42,7 +49,12 @@ export class AgentMetrics {
 
   constructor(view: MetricsView, opts: MetricsOptions) {
     const registers = [this.registry];
-    if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, gcDurationBuckets: [0.001, 0.01, 0.1, 1] });
+    if (opts.defaults !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Per-heap-space and per-GC-kind series are ~50 of the ~90 defaults and say nothing about the
+      // overlay; process CPU/RSS/fds, heap totals and event-loop lag stay (series budget: docs/agent.md).
+      for (const name of DROPPED_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
     new Gauge({
       name: 'vxprobe_peers',
       help: 'Selected peers by port, direction and current verdict (every combination present)',

@@ -69,6 +69,10 @@ describe('agent over fakes', () => {
     expect(m.text).toMatch(/^vxprobe_known_peers 3$/m);
     expect(m.text).not.toMatch(/peer="/);
     expect(m.text).toMatch(/^vxprobe_build_info\{version="0\.1\.0"\} 1$/m);
+    // The per-node series budget (docs/agent.md): < 150 including the process defaults.
+    const series = m.text.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(series.length).toBeLessThan(150);
+    expect(m.text).not.toMatch(/^nodejs_gc_duration_seconds/m);
   });
 
   it('a peer leaving removes its cells and its per-peer series', async () => {
