@@ -176,6 +176,19 @@ describeRoot('vxprobe agent on a 5-node lab mesh', () => {
     expect(took).toBeLessThan(2 * INTERVAL_S * 1000 + 3500);
   }, 90_000);
 
+  it('the CLI `pair` still works against a running agent', async () => {
+    let res = mesh.pairCli('a', lab.node('c').ip);
+    // The agent's listener serves one pairing at a time: a busy answer is retried, as the agents do.
+    for (let i = 0; i < 10 && !res.ok && /busy/.test(res.stderr); i++) {
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+      res = mesh.pairCli('a', lab.node('c').ip);
+    }
+    expect(res.stderr).toBe('');
+    const report = JSON.parse(res.stdout) as { ok: boolean; nodes: { peer: { name: string } } };
+    expect(report.nodes.peer.name).toBe('c');
+    expect(report.ok).toBe(true);
+  }, 60_000);
+
   it('a node leaving: SIGTERM exits within 2 s, and its cells and series disappear everywhere', async () => {
     const stopped = await mesh.stop('e');
     expect(stopped.code).toBe(0);

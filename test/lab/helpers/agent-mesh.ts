@@ -65,6 +65,14 @@ export class AgentMesh {
     return text ? (JSON.parse(text) as { results: CellRow[] }).results : null;
   }
 
+  /** Runs the CLI `vxprobe pair PEER --json` in node `name` with the agents' secret. */
+  pairCli(name: string, peerIp: string): { ok: boolean; stdout: string; stderr: string } {
+    const r = spawnSync('ip', ['netns', 'exec', this.lab.node(name).netns.name, process.execPath, VXPROBE_BIN, 'pair', peerIp, '--json'], {
+      encoding: 'utf8', timeout: 30_000, env: { ...process.env, VXPROBE_SECRET: AGENT_SECRET },
+    });
+    return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
+  }
+
   /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
   stop(name: string): Promise<{ code: number | null; ms: number }> {
     const child = this.agents.get(name);
