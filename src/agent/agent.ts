@@ -167,9 +167,27 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     scheduler.setPeers(selected.map((s) => ({ name: s.peer, ip: s.ip })));
   };
 
-  const audit = async (): Promise<void> => {
-    if (!collect || closed) return;
-    auditDoc = await runAudit(collect, discovery.snapshot(), { iface: opts.iface, ports, name });
+  let auditing: Promise<void> | null = null;
+  let auditTimer: NodeJS.Timeout | null = null;
+  let lastAudit = 0;
+  const audit = (): Promise<void> => {
+    if (!collect || closed) return Promise.resolve();
+    auditing ??= runAudit(collect, discovery.snapshot(), { iface: opts.iface, ports, name }).then((doc) => {
+      auditDoc = doc;
+      lastAudit = Date.now();
+    }).finally(() => {
+      auditing = null;
+    });
+    return auditing;
+  };
+  // Node-set changes can come in bursts (a watch relisting, a rollout): audit at most once an interval.
+  const auditSoon = (): void => {
+    if (auditTimer || closed) return;
+    auditTimer = setTimeout(() => {
+      auditTimer = null;
+      void audit();
+    }, Math.max(1000, lastAudit + intervalMs - Date.now()));
+    auditTimer.unref();
   };
 
   const metrics = new AgentMetrics({
@@ -242,7 +260,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     reselect();
     const unsubscribe = discovery.onChange(() => {
       reselect();
-      void audit();
+      auditSoon();
     });
     timers.push(setInterval(() => {
       if (Math.floor(Date.now() / epochMs) !== epoch) reselect();
@@ -277,6 +295,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
         closed = true;
         unsubscribe();
         for (const t of timers) clearInterval(t);
+        if (auditTimer) clearTimeout(auditTimer);
         await Promise.all([scheduler.stop(1200), http?.close(), listener?.close(), discovery.close()]);
       })()),
     };
