@@ -189,6 +189,16 @@ describeRoot('vxprobe agent on a 5-node lab mesh', () => {
     expect(report.ok).toBe(true);
   }, 60_000);
 
+  it('a peer restarting: its cells go unknown at worst, then ok again', async () => {
+    const stopped = await mesh.stop('d');
+    expect(stopped.code).toBe(0);
+    mesh.start('d');
+    const want = expectedCells(NODES, {});
+    await until('all ok after d restarted', 60_000, () => matches(mesh, NODES, want)).catch((err: Error) => {
+      throw new Error(`${err.message}\n${diff(mesh, NODES, want)}`);
+    });
+  }, 90_000);
+
   it('a node leaving: SIGTERM exits within 2 s, and its cells and series disappear everywhere', async () => {
     const stopped = await mesh.stop('e');
     expect(stopped.code).toBe(0);
