@@ -23,6 +23,9 @@ interface AgentFlags {
   nodes?: string;
   etcd?: string;
   etcdPrefix: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
   secretFile?: string;
   perPeerMetrics?: boolean;
   concurrency: number;
@@ -92,7 +95,7 @@ async function optionalFactory(module: string, exportName: string, flag: string)
   return factory as (opts: Record<string, unknown>) => Discovery;
 }
 
-export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'etcdPrefix'>, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
+export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'etcdPrefix' | 'etcdCafile' | 'etcdCertfile' | 'etcdKeyfile'>, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
   if (flags.nodes !== undefined && flags.etcd !== undefined) throw new UsageError('--nodes and --etcd are alternatives: give one node source');
   if (flags.nodes !== undefined) {
     if (flags.nodes === '-') throw new UsageError('--nodes -: the agent re-reads its nodes file when it changes, so it needs a file path, not stdin');
@@ -101,7 +104,12 @@ export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'e
   }
   if (flags.etcd !== undefined) {
     const create = await optionalFactory('etcd-watch.js', 'createEtcdDiscovery', '--etcd');
-    return create({ url: flags.etcd, prefix: flags.etcdPrefix, log });
+    const tlsFiles = {
+      ...(flags.etcdCafile !== undefined ? { cacert: flags.etcdCafile } : {}),
+      ...(flags.etcdCertfile !== undefined ? { cert: flags.etcdCertfile } : {}),
+      ...(flags.etcdKeyfile !== undefined ? { key: flags.etcdKeyfile } : {}),
+    };
+    return create({ url: flags.etcd, prefix: flags.etcdPrefix, log, ...(Object.keys(tlsFiles).length > 0 ? { tlsFiles } : {}) });
   }
   const { detectInPodApi } = await import('../cluster/kube-api.js');
   if (!detectInPodApi(env)) throw new UsageError('no node source: give --nodes FILE or --etcd URL, or run in a pod (KUBERNETES_SERVICE_HOST and a service-account token)');
@@ -159,6 +167,9 @@ export function registerAgent(program: Command): void {
       .option('--nodes <file>', '`kubectl get nodes -o json` document, re-read when it changes')
       .option('--etcd <url>', "flannel's etcd (subnet leases, watched)")
       .option('--etcd-prefix <prefix>', "flannel's --etcd-prefix", '/coreos.com/network')
+      .option('--etcd-cafile <file>', "CA bundle for an https etcd (flannel's --etcd-cafile)")
+      .option('--etcd-certfile <file>', "client certificate for etcd (flannel's --etcd-certfile)")
+      .option('--etcd-keyfile <file>', "client key for etcd (flannel's --etcd-keyfile)")
       .option('--secret-file <file>', 'file holding the shared secret (or set VXPROBE_SECRET)')
       .option('--per-peer-metrics', 'add per-peer series for ring peers (off: aggregates only)')
       .option('--concurrency <n>', 'probes running at once', intIn('--concurrency', 1, 16), 2)
