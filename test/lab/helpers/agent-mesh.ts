@@ -33,6 +33,8 @@ export class AgentMesh {
   constructor(
     readonly lab: Lab,
     readonly args: string[],
+    /** Per-node source and name flags; default: the nodes document and the lab's node name. */
+    readonly sourceArgs: (node: string) => string[] = (node) => ['--nodes', this.nodesFile, '--name', node],
   ) {
     this.writeNodes(lab.nodes.map((n) => n.name));
   }
@@ -46,7 +48,7 @@ export class AgentMesh {
   }
 
   start(name: string): ChildProcess {
-    const argv = [process.execPath, VXPROBE_BIN, 'agent', '--iface', 'eth0', '--nodes', this.nodesFile, '--name', name, ...this.args];
+    const argv = [process.execPath, VXPROBE_BIN, 'agent', '--iface', 'eth0', ...this.sourceArgs(name), ...this.args];
     const child = this.lab.spawn(name, argv, { env: { ...process.env, VXPROBE_SECRET: AGENT_SECRET }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.logs.set(name, '');
     child.stderr!.on('data', (d: Buffer) => this.logs.set(name, this.logs.get(name)! + d.toString()));
