@@ -58,6 +58,17 @@ async function benchIdle(windowS: number) {
   });
   const mesh = new AgentMesh(lab, ['--interval', '30s', '--peers', String(peers)]);
   try {
+    // Baseline: the same agent alone in its nodes document (no pairings): its own timers, watch and HTTP.
+    mesh.writeNodes(['a']);
+    const alone = mesh.start('a');
+    await new Promise((r) => setTimeout(r, 8000));
+    const b0 = cpuTicks(alone.pid!);
+    const bt0 = Date.now();
+    await new Promise((r) => setTimeout(r, 20_000));
+    const baselinePct = ((cpuTicks(alone.pid!) - b0) / CLK_TCK / ((Date.now() - bt0) / 1000)) * 100;
+    const baselineRss = rssMb(alone.pid!);
+    await mesh.stop('a');
+    mesh.writeNodes(lab.nodes.map((n) => n.name));
     for (const n of lab.nodes) mesh.start(n.name);
     const measured = mesh.agents.get('a')!;
     // Warm up: every agent's first round and the busy retries of 11 agents starting at once stay out of the window.
@@ -82,7 +93,7 @@ async function benchIdle(windowS: number) {
     return {
       peers, windowS, cpuPct, rssMb: rss[rss.length - 1]!, rssMedianMb: rss[Math.floor(rss.length / 2)]!, cellsAtStart: rows.length,
       series: series.length, vxprobeSeries: series.filter((l) => l.startsWith('vxprobe_')).length,
-      roundsInWindow, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN,
+      roundsInWindow, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
     };
   } finally {
     await mesh.stopAll();
@@ -113,6 +124,7 @@ export async function benchAgent(): Promise<void> {
   const idle = await benchIdle(windowS);
   console.log(`agent: idle, ${idle.peers} peers, 30 s interval, ${idle.windowS} s window (${idle.cellsAtStart} cells at start)`);
   console.log(`  CPU ${idle.cpuPct.toFixed(2)} % of one core (target < ${CPU_TARGET_PCT} %) ${mark(idle.cpuPct < CPU_TARGET_PCT)}`);
+  console.log(`  alone (no peers, no pairings): CPU ${idle.baselinePct.toFixed(2)} %, RSS ${idle.baselineRss.toFixed(1)} MB`);
   console.log(`  ${idle.roundsInWindow} pairings as initiator in the window (plus as many served as listener): ${idle.cpuMsPerRound.toFixed(0)} ms CPU each, both roles`);
   console.log(`  RSS median ${idle.rssMedianMb.toFixed(1)} MB, max ${idle.rssMb.toFixed(1)} MB (target < ${RSS_TARGET_MB} MB) ${mark(idle.rssMb < RSS_TARGET_MB)}`);
   console.log(`  /metrics series ${idle.series} (${idle.vxprobeSeries} vxprobe_*, the rest process/Node defaults; target < ${SERIES_TARGET}) ${mark(idle.series < SERIES_TARGET)}`);
