@@ -89,11 +89,12 @@ async function benchIdle(windowS: number) {
     const metrics = mesh.get('a', '/metrics') ?? '';
     const series = metrics.split('\n').filter((l) => l && !l.startsWith('#'));
     const roundsInWindow = probeRounds(metrics) - r0;
+    const fault = await faultToStable(mesh);
     rss.sort((a, b) => a - b);
     return {
       peers, windowS, cpuPct, rssMb: rss[rss.length - 1]!, rssMedianMb: rss[Math.floor(rss.length / 2)]!, cellsAtStart: rows.length,
       series: series.length, vxprobeSeries: series.filter((l) => l.startsWith('vxprobe_')).length,
-      roundsInWindow, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
+      ...fault, roundsInWindow, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
     };
   } finally {
     await mesh.stopAll();
@@ -107,6 +108,38 @@ function probeRounds(metrics: string): number {
   let cells = 0;
   for (const m of metrics.matchAll(/^vxprobe_probes_total\{[^}]*\} (\d+)$/gm)) cells += Number(m[1]);
   return cells / 4;
+}
+
+const INTERVAL_MS = 30_000;
+const HIJACK_AB = `table bridge vxp_bench_hijack {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "vnet-a" oifname "vnet-b" udp dport 8472 @th,64,8 & 0x08 == 0x08 drop
+    iifname "vnet-b" oifname "vnet-a" udp dport 8472 @th,64,8 & 0x08 == 0x08 drop
+  }
+}
+`;
+
+/** Hijacks 8472 between a and b (the lab's pair-scoped hypervisor fault), then reverts it: time to a stable verdict each way. */
+async function faultToStable(mesh: AgentMesh): Promise<{ faultMs: number; revertMs: number }> {
+  const cell = (verdict: string) => {
+    const rows = mesh.results('a') ?? [];
+    const r = rows.find((x) => x.peer === 'b' && x.port === 8472 && x.direction === 'forward');
+    return r !== undefined && r.verdict === verdict && r.stable;
+  };
+  const wait = async (verdict: string): Promise<number> => {
+    const t0 = Date.now();
+    while (!cell(verdict)) {
+      if (Date.now() - t0 > 5 * INTERVAL_MS) return NaN;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return Date.now() - t0;
+  };
+  mesh.lab.exec('hv', ['nft', '-f', '-'], { input: HIJACK_AB });
+  const faultMs = await wait('hijacked');
+  mesh.lab.exec('hv', ['nft', 'delete', 'table', 'bridge', 'vxp_bench_hijack'], { allowFail: true });
+  const revertMs = await wait('ok');
+  return { faultMs, revertMs };
 }
 
 const mark = (ok: boolean) => (ok ? 'ok' : 'OVER');
@@ -126,8 +159,12 @@ export async function benchAgent(): Promise<void> {
   console.log(`  CPU ${idle.cpuPct.toFixed(2)} % of one core (target < ${CPU_TARGET_PCT} %) ${mark(idle.cpuPct < CPU_TARGET_PCT)}`);
   console.log(`  alone (no peers, no pairings): CPU ${idle.baselinePct.toFixed(2)} %, RSS ${idle.baselineRss.toFixed(1)} MB`);
   console.log(`  ${idle.roundsInWindow} pairings as initiator in the window (plus as many served as listener): ${idle.cpuMsPerRound.toFixed(0)} ms CPU each, both roles`);
+  const intervals = (ms: number) => (ms / INTERVAL_MS).toFixed(2);
+  console.log(`  fault injected (8472 hijacked a<->b) -> stable verdict on a: ${idle.faultMs} ms = ${intervals(idle.faultMs)} intervals (target <= 2) ${mark(idle.faultMs <= 2 * INTERVAL_MS)}`);
+  console.log(`  fault reverted -> stable ok: ${idle.revertMs} ms = ${intervals(idle.revertMs)} intervals (target <= 2) ${mark(idle.revertMs <= 2 * INTERVAL_MS)}`);
   console.log(`  RSS median ${idle.rssMedianMb.toFixed(1)} MB, max ${idle.rssMb.toFixed(1)} MB (target < ${RSS_TARGET_MB} MB) ${mark(idle.rssMb < RSS_TARGET_MB)}`);
   console.log(`  /metrics series ${idle.series} (${idle.vxprobeSeries} vxprobe_*, the rest process/Node defaults; target < ${SERIES_TARGET}) ${mark(idle.series < SERIES_TARGET)}`);
+  if (!(idle.faultMs <= 2 * INTERVAL_MS) || !(idle.revertMs <= 2 * INTERVAL_MS)) process.exitCode = 1;
   if (sel.medianMs >= SELECTION_TARGET_MS || idle.cpuPct >= CPU_TARGET_PCT || idle.rssMb >= RSS_TARGET_MB || idle.series >= SERIES_TARGET) process.exitCode = 1;
 }
 

@@ -49,7 +49,8 @@ export class AgentMesh {
 
   start(name: string): ChildProcess {
     const argv = [process.execPath, VXPROBE_BIN, 'agent', '--iface', 'eth0', ...this.sourceArgs(name), ...this.args];
-    const child = this.lab.spawn(name, argv, { env: { ...process.env, VXPROBE_SECRET: AGENT_SECRET }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Debug lines give each round's duration, which timing assertions need on a loaded machine.
+    const child = this.lab.spawn(name, argv, { env: { ...process.env, VXPROBE_SECRET: AGENT_SECRET, VXPROBE_AGENT_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.logs.set(name, '');
     child.stderr!.on('data', (d: Buffer) => this.logs.set(name, this.logs.get(name)! + d.toString()));
     this.agents.set(name, child);
@@ -73,6 +74,19 @@ export class AgentMesh {
       encoding: 'utf8', timeout: 30_000, env: { ...process.env, VXPROBE_SECRET: AGENT_SECRET },
     });
     return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The longest pairing (round) any agent logged after log offset `since` (per node), in ms. */
+  longestRoundSince(since: Map<string, number>): number {
+    let max = 0;
+    for (const [node, text] of this.logs) {
+      for (const m of text.slice(since.get(node) ?? 0).matchAll(/debug: \S+ \S+ in (\d+) ms/g)) max = Math.max(max, Number(m[1]));
+    }
+    return max;
+  }
+
+  logOffsets(): Map<string, number> {
+    return new Map([...this.logs].map(([n, t]) => [n, t.length]));
   }
 
   /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
