@@ -255,7 +255,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
       },
     });
     if (!discovery.snapshot().nodes.some((n) => n.name === name)) {
-      log(`node "${name}" is not among the ${discovery.snapshot().nodes.length} nodes of ${discovery.snapshot().origin}: selection treats it as a newcomer; set --name`);
+      log(`node "${name}" is not among the ${discovery.snapshot().nodes.length} nodes of ${discovery.snapshot().origin}: it probes nobody until it appears there (set --name to this node's name)`);
     }
     reselect();
     const unsubscribe = discovery.onChange(() => {
