@@ -28,7 +28,10 @@ function benchSelection(): { nodes: number; medianMs: number; cpuMs: number } {
   for (let run = 0; run < 9; run++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    selectAll(nodes, { ...DEFAULT_SELECTION, epoch: run });
+    // What an agent computes: the selection, its own peers and who should probe it.
+    const sel = selectAll(nodes, { ...DEFAULT_SELECTION, epoch: run });
+    sel.outboundOf('node-42');
+    sel.inboundOf('node-42');
     wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);

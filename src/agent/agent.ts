@@ -158,8 +158,8 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
       ...(opts.domainCap !== undefined ? { domainCap: opts.domainCap } : {}) });
     const ips = new Map(nodes.map((n) => [n.name, n.ip]));
     full = sel.full;
-    selected = (sel.outbound.get(name) ?? []).map((e) => ({ ...e, ip: ips.get(e.peer)! }));
-    expected = sel.inbound.get(name) ?? [];
+    selected = sel.outboundOf(name).map((e) => ({ ...e, ip: ips.get(e.peer)! }));
+    expected = sel.inboundOf(name);
     const keep = new Set(selected.map((s) => s.peer));
     for (const peer of store.peerNames()) if (!keep.has(peer)) store.remove(peer);
     for (const s of selected) store.touch(s.peer, s.ip, s.reason);

@@ -46,12 +46,16 @@ export interface Edge {
 export interface Selection {
   /** Everyone probes everyone (N <= k+1). */
   full: boolean;
-  /** prober -> the peers it probes. */
-  outbound: Map<string, Edge[]>;
-  /** target -> who probes it (edge.peer is the prober). */
-  inbound: Map<string, Edge[]>;
+  /** prober -> the peers it probes (whole cluster, built on first use). */
+  readonly outbound: Map<string, Edge[]>;
+  /** target -> who probes it (edge.peer is the prober; built on first use). */
+  readonly inbound: Map<string, Edge[]>;
   /** Failure domain of every node. */
-  domains: Map<string, string>;
+  readonly domains: Map<string, string>;
+  /** One node's peers, without building the whole-cluster map. */
+  outboundOf(name: string): Edge[];
+  /** Who probes one node, without building the whole-cluster map. */
+  inboundOf(name: string): Edge[];
 }
 
 /** FNV-1a over the string, then murmur3's finaliser: cheap, well mixed, identical everywhere. */
@@ -134,15 +138,40 @@ export function selectAll(input: SelectionNode[], opts: SelectionOptions): Selec
     selectRandom(n, hashes, opts, picks, add);
   }
 
-  const outbound = new Map<string, Edge[]>();
-  const inboundLists: Edge[][] = ring.map(() => []);
-  for (let i = 0; i < n; i++) {
-    outbound.set(ring[i]!, picks[i]!.map((p) => ({ peer: ring[p.peer]!, reason: p.reason })));
-    for (const p of picks[i]!) inboundLists[p.peer]!.push({ peer: ring[i]!, reason: p.reason });
-  }
-  const inbound = new Map<string, Edge[]>(ring.map((name, i) => [name, inboundLists[i]!]));
-  const domains = new Map(ring.map((name, i) => [name, domainNames[i]!]));
-  return { full, outbound, inbound, domains };
+  // Whole-cluster maps are built on first use only: an agent needs its own row and column.
+  const position = new Map(ring.map((name, i) => [name, i]));
+  let outbound: Map<string, Edge[]> | null = null;
+  let inbound: Map<string, Edge[]> | null = null;
+  let domains: Map<string, string> | null = null;
+  const outboundAt = (i: number): Edge[] => picks[i]!.map((p) => ({ peer: ring[p.peer]!, reason: p.reason }));
+  return {
+    full,
+    get outbound() {
+      return (outbound ??= new Map(ring.map((name, i) => [name, outboundAt(i)])));
+    },
+    get inbound() {
+      if (!inbound) {
+        const lists: Edge[][] = ring.map(() => []);
+        for (let i = 0; i < n; i++) for (const p of picks[i]!) lists[p.peer]!.push({ peer: ring[i]!, reason: p.reason });
+        inbound = new Map(ring.map((name, i) => [name, lists[i]!]));
+      }
+      return inbound;
+    },
+    get domains() {
+      return (domains ??= new Map(ring.map((name, i) => [name, domainNames[i]!])));
+    },
+    outboundOf(name) {
+      const i = position.get(name);
+      return i === undefined ? [] : outboundAt(i);
+    },
+    inboundOf(name) {
+      const target = position.get(name);
+      if (target === undefined) return [];
+      const out: Edge[] = [];
+      for (let i = 0; i < n; i++) for (const p of picks[i]!) if (p.peer === target) out.push({ peer: ring[i]!, reason: p.reason });
+      return out;
+    },
+  };
 }
 
 function selectDomains(

@@ -118,3 +118,14 @@ describe('selection', () => {
     expect(() => selectAll(cluster(5), { ...DEFAULT_SELECTION, randomPeers: -1, epoch: 0 })).toThrow(/randomPeers/);
   });
 });
+
+describe('selection: one node without the whole-cluster maps', () => {
+  it('outboundOf/inboundOf equal the maps', () => {
+    const sel = selectAll(cluster(300, 4), { ...DEFAULT_SELECTION, epoch: 11 });
+    for (const name of ['node-0', 'node-17', 'node-299']) {
+      expect(sel.outboundOf(name)).toEqual(sel.outbound.get(name));
+      expect(sel.inboundOf(name)).toEqual(sel.inbound.get(name));
+    }
+    expect(sel.outboundOf('nope')).toEqual([]);
+  });
+});
