@@ -50,7 +50,9 @@ export class AgentMetrics {
   constructor(view: MetricsView, opts: MetricsOptions) {
     const registers = [this.registry];
     if (opts.defaults !== false) {
-      collectDefaultMetrics({ register: this.registry });
+      // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: 100 wake-ups a second are a
+      // noticeable share of an idle agent's CPU budget (docs/agent.md, "Budgets").
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
       // Per-heap-space and per-GC-kind series are ~50 of the ~90 defaults and say nothing about the
       // overlay; process CPU/RSS/fds, heap totals and event-loop lag stay (series budget: docs/agent.md).
       for (const name of DROPPED_DEFAULTS) this.registry.removeSingleMetric(name);

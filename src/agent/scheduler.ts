@@ -37,6 +37,8 @@ interface Entry {
   due: number;
   running: boolean;
   removed: boolean;
+  /** Busy answers in a row for the current round. */
+  busyRetries: number;
 }
 
 const BUSY_RETRY_MIN_MS = 250;
@@ -80,7 +82,7 @@ export class Scheduler {
         continue;
       }
       const first = now + this.phaseOf(peer.name) * Math.min(this.opts.intervalMs, this.opts.firstRoundWithinMs);
-      const fresh: Entry = { peer, timer: null, due: first, running: false, removed: false };
+      const fresh: Entry = { peer, timer: null, due: first, running: false, removed: false, busyRetries: 0 };
       this.entries.set(peer.name, fresh);
       this.arm(fresh, first);
     }
@@ -150,13 +152,17 @@ export class Scheduler {
     const interval = this.opts.intervalMs;
     const nextDue = entry.due + interval;
     if (outcome === 'busy') {
-      // Retry within this interval while there is room; otherwise the next round takes over.
-      const retryAt = now + BUSY_RETRY_MIN_MS + this.random() * (BUSY_RETRY_MAX_MS - BUSY_RETRY_MIN_MS);
-      if (retryAt < nextDue - BUSY_RETRY_MIN_MS) {
+      // The peer's listener serves someone else: try again soon, with growing spacing, until this
+      // round gets through (a round given up here would leave the peer unprobed for a whole interval).
+      entry.busyRetries++;
+      const spread = Math.min(BUSY_RETRY_MAX_MS, BUSY_RETRY_MIN_MS * 2 ** Math.min(entry.busyRetries, 3));
+      const retryAt = now + BUSY_RETRY_MIN_MS + this.random() * spread;
+      if (retryAt < nextDue + interval) {
         this.arm(entry, retryAt);
         return;
       }
     } else {
+      entry.busyRetries = 0;
       this.opts.onRoundDone?.(entry.peer, now);
     }
     if (outcome === 'confirm') {

@@ -14,7 +14,7 @@ const LEGACY_ZONE_LABEL = 'failure-domain.beta.kubernetes.io/zone';
 
 export interface NodesFileOptions {
   file: string;
-  /** How often the file's stat is checked, ms (default 1000). */
+  /** How often the file's stat is checked, ms (default 2000). */
   pollMs?: number;
   /** One line per problem (file vanished, invalid document). */
   log?: (line: string) => void;
@@ -117,8 +117,8 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
       await load();
       if (closed || watching) return;
       // A stat poll rather than inotify: it survives the file being replaced
-      // (kubectl > file, ConfigMap symlink swaps) and vanishing, at one stat a second.
-      watchFile(opts.file, { interval: opts.pollMs ?? 1000, persistent: false }, onStat);
+      // (kubectl > file, ConfigMap symlink swaps) and vanishing, at one stat every 2 s.
+      watchFile(opts.file, { interval: opts.pollMs ?? 2000, persistent: false }, onStat);
       watching = true;
     },
     get synced() {

@@ -43,7 +43,7 @@ describe('nodes-file discovery', () => {
     expect(() => peersFromDocument('{"items": 3}', 'test')).toThrow(/items: expected an array/);
   });
 
-  it('re-reads the file when it changes, and survives it vanishing and turning invalid', async () => {
+  it('re-reads the file when it changes, and survives it vanishing and turning invalid', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vxp-nodes-'));
     const file = join(dir, 'nodes.json');
     writeFileSync(file, doc(node('a', '10.0.0.1'), node('b', '10.0.0.2')));
@@ -60,22 +60,21 @@ describe('nodes-file discovery', () => {
     // Replaced atomically (as kubectl > tmp && mv does).
     writeFileSync(`${file}.tmp`, doc(node('a', '10.0.0.1'), node('b', '10.0.0.2'), node('c', '10.0.0.3')));
     renameSync(`${file}.tmp`, file);
-    await waitFor('3 nodes', () => d.snapshot().nodes.length === 3);
+    await waitFor('3 nodes', () => d.snapshot().nodes.length === 3, 15_000);
     expect(changes).toEqual([2, 3]);
 
     rmSync(file);
-    await waitFor('not synced', () => !d.synced);
+    await waitFor('not synced', () => !d.synced, 15_000);
     expect(d.snapshot().nodes).toHaveLength(3);
     expect(lines.some((l) => /cannot read \(ENOENT\); keeping the last 3 nodes/.test(l))).toBe(true);
 
     writeFileSync(file, '{ not json');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the invalid document noticed', () => lines.some((l) => /not JSON/.test(l)), 15_000);
     expect(d.synced).toBe(false);
     expect(d.snapshot().nodes).toHaveLength(3);
-    expect(lines.some((l) => /not JSON/.test(l))).toBe(true);
 
     writeFileSync(file, doc(node('a', '10.0.0.1')));
-    await waitFor('back', () => d.synced && d.snapshot().nodes.length === 1);
+    await waitFor('back', () => d.synced && d.snapshot().nodes.length === 1, 15_000);
     expect(changes).toEqual([2, 3, 1]);
     await d.close();
     rmSync(dir, { recursive: true, force: true });
