@@ -147,6 +147,9 @@ describeRoot('vxprobe agent on a 5-node lab mesh', () => {
       }
     }
 
+    // The page is served by the built CLI too (web/agent/ found from dist/).
+    expect(mesh.get('a', '/')).toContain('<title>vxprobe agent</title>');
+    expect(mesh.get('a', '/app.js')).toContain("from './matrix.js'");
     // e's local audit finds its stale FDB entry for a, without any traffic.
     const audit = JSON.parse(mesh.get('e', '/api/v1/inspect')!) as { node: string; findings: { severity: string; node: string | null; message: string }[] };
     expect(audit.node).toBe('e');
