@@ -12,7 +12,7 @@ import type { Discovery } from '../agent/discovery/types.js';
 export const DEFAULT_HTTP = ':9473';
 
 interface AgentFlags {
-  iface: string;
+  iface?: string;
   ports: number[];
   interval: number;
   peers: number;
@@ -23,9 +23,9 @@ interface AgentFlags {
   nodes?: string;
   etcd?: string;
   etcdPrefix: string;
-  etcdCafile?: string;
-  etcdCertfile?: string;
-  etcdKeyfile?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
   secretFile?: string;
   perPeerMetrics?: boolean;
   concurrency: number;
@@ -95,7 +95,7 @@ async function optionalFactory(module: string, exportName: string, flag: string)
   return factory as (opts: Record<string, unknown>) => Discovery;
 }
 
-export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'etcdPrefix' | 'etcdCafile' | 'etcdCertfile' | 'etcdKeyfile'>, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
+export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'etcdPrefix' | 'etcdCacert' | 'etcdCert' | 'etcdKey'>, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
   if (flags.nodes !== undefined && flags.etcd !== undefined) throw new UsageError('--nodes and --etcd are alternatives: give one node source');
   if (flags.nodes !== undefined) {
     if (flags.nodes === '-') throw new UsageError('--nodes -: the agent re-reads its nodes file when it changes, so it needs a file path, not stdin');
@@ -105,9 +105,9 @@ export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'e
   if (flags.etcd !== undefined) {
     const create = await optionalFactory('etcd-watch.js', 'createEtcdDiscovery', '--etcd');
     const tlsFiles = {
-      ...(flags.etcdCafile !== undefined ? { cacert: flags.etcdCafile } : {}),
-      ...(flags.etcdCertfile !== undefined ? { cert: flags.etcdCertfile } : {}),
-      ...(flags.etcdKeyfile !== undefined ? { key: flags.etcdKeyfile } : {}),
+      ...(flags.etcdCacert !== undefined ? { cacert: flags.etcdCacert } : {}),
+      ...(flags.etcdCert !== undefined ? { cert: flags.etcdCert } : {}),
+      ...(flags.etcdKey !== undefined ? { key: flags.etcdKey } : {}),
     };
     return create({ url: flags.etcd, prefix: flags.etcdPrefix, log, ...(Object.keys(tlsFiles).length > 0 ? { tlsFiles } : {}) });
   }
@@ -120,10 +120,13 @@ export async function discoveryFor(flags: Pick<AgentFlags, 'nodes' | 'etcd' | 'e
 async function runAgent(flags: AgentFlags): Promise<void> {
   const secret = loadSecret({ secretFile: flags.secretFile });
   const log = (line: string) => process.stderr.write(`vxprobe agent: ${line}\n`);
+  const { resolveAgentIface } = await import('../agent/iface.js');
+  const nic = await resolveAgentIface(flags.iface, process.env.HOST_IP);
+  if (flags.iface === undefined) log(`probing through ${nic.iface} (${nic.chosenBy})`);
   const discovery = await discoveryFor(flags, log);
   const { agent } = await import('../agent/agent.js');
   const running = await agent({
-    iface: flags.iface,
+    iface: nic.iface,
     secret,
     discovery,
     ports: flags.ports,
@@ -156,7 +159,7 @@ export function registerAgent(program: Command): void {
   program.addCommand(
     new Command('agent')
       .description('watch the overlay continuously from this node: probe selected peers, serve /metrics, the JSON API and a matrix page')
-      .requiredOption('--iface <if>', 'underlay NIC to sniff and probe through')
+      .option('--iface <if>', 'underlay NIC to sniff and probe through (default: the NIC holding $HOST_IP, else the default route\'s)')
       .option('--ports <list>', 'UDP ports to probe, comma-separated', portList, DEFAULT_PORTS)
       .option('--interval <duration>', 'time between rounds with each peer (e.g. 30s, 2s)', parseDuration, 30_000)
       .option('--peers <k>', 'ring successors per node: every node is probed by exactly K others', intIn('--peers', 1, 64), 3)
@@ -167,9 +170,9 @@ export function registerAgent(program: Command): void {
       .option('--nodes <file>', '`kubectl get nodes -o json` document, re-read when it changes')
       .option('--etcd <url>', "flannel's etcd (subnet leases, watched)")
       .option('--etcd-prefix <prefix>', "flannel's --etcd-prefix", '/coreos.com/network')
-      .option('--etcd-cafile <file>', "CA bundle for an https etcd (flannel's --etcd-cafile)")
-      .option('--etcd-certfile <file>', "client certificate for etcd (flannel's --etcd-certfile)")
-      .option('--etcd-keyfile <file>', "client key for etcd (flannel's --etcd-keyfile)")
+      .option('--etcd-cacert <file>', "CA bundle for an https etcd (etcdctl's --cacert; the same flags as inspect)")
+      .option('--etcd-cert <file>', "client certificate for etcd (etcdctl's --cert)")
+      .option('--etcd-key <file>', "client key for etcd (etcdctl's --key)")
       .option('--secret-file <file>', 'file holding the shared secret (or set VXPROBE_SECRET)')
       .option('--per-peer-metrics', 'add per-peer series for ring peers (off: aggregates only)')
       .option('--concurrency <n>', 'probes running at once', intIn('--concurrency', 1, 16), 2)

@@ -3,7 +3,7 @@
 // agent watches it, a hijacked pair shows up on exactly its cells, and a lease
 // deleted from etcd removes that node from every agent.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,6 @@ import { AgentMesh, until } from './helpers/agent-mesh.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The etcd watcher is its own module (docs/agent.md, "Command line"); a build without it has nothing to test here.
-const HAS_ETCD_WATCH = existsSync(join(ROOT, 'src', 'agent', 'discovery', 'etcd-watch.ts'));
 
 const scenario: Scenario = {
   name: 'agent-etcd', description: 'four nodes, flannel leases in etcd, 8472 hijacked between b and c', topology: 'mesh', nodeCount: 4,
@@ -37,7 +36,7 @@ function etcdctl(lab: Lab, url: string, script: string): void {
   expect(r.status, r.stderr).toBe(0);
 }
 
-(HAS_ETCD_WATCH ? describeRoot : describe.skip)('vxprobe agent --etcd on a lab mesh', () => {
+describeRoot('vxprobe agent --etcd on a lab mesh', () => {
   let lab: Lab;
   let mesh: AgentMesh;
   let dataDir: string;

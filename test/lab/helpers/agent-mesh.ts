@@ -1,8 +1,13 @@
 // Runs a real `vxprobe agent` process in every node of a lab mesh, from a
 // nodes document, and reads their HTTP API from inside each node (curl in the
 // node's namespace: the agents listen on the lab's own addresses only).
+// Each agent gets exactly the args and environment deploy/daemonset.yaml gives
+// the container (downward-API values filled in for the lab node); a test may
+// only retune flags the DaemonSet sets (e.g. a shorter --interval) and add
+// what the lab needs (its node source, --random-peers 0, ...).
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { agentContainer, daemonSetAgentCommand } from '../../helpers/daemonset-args.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labNodesDocument, type Lab } from '../../../src/lab/lab.js';
@@ -27,6 +32,7 @@ export interface CellRow {
 export class AgentMesh {
   readonly dir = mkdtempSync(join(tmpdir(), 'vxp-agent-mesh-'));
   readonly nodesFile = join(this.dir, 'nodes.json');
+  readonly secretFile = join(this.dir, 'secret');
   readonly agents = new Map<string, ChildProcess>();
   readonly logs = new Map<string, string>();
 
@@ -37,6 +43,7 @@ export class AgentMesh {
     readonly sourceArgs: (node: string) => string[] = (node) => ['--nodes', this.nodesFile, '--name', node],
   ) {
     this.writeNodes(lab.nodes.map((n) => n.name));
+    writeFileSync(this.secretFile, `${AGENT_SECRET}\n`, { mode: 0o600 });
   }
 
   writeNodes(names: string[]): void {
@@ -48,9 +55,13 @@ export class AgentMesh {
   }
 
   start(name: string): ChildProcess {
-    const argv = [process.execPath, VXPROBE_BIN, 'agent', '--iface', 'eth0', ...this.sourceArgs(name), ...this.args];
+    const node = this.lab.node(name);
+    const { values, extraArgs } = splitByDaemonSet([...this.sourceArgs(name), ...this.args]);
+    const cmd = daemonSetAgentCommand({ name: node.name, ip: node.ip }, { paths: { [DAEMONSET_SECRET]: this.secretFile }, values, extraArgs });
+    const argv = [process.execPath, VXPROBE_BIN, ...cmd.argv];
     // Debug lines give each round's duration, which timing assertions need on a loaded machine.
-    const child = this.lab.spawn(name, argv, { env: { ...process.env, VXPROBE_SECRET: AGENT_SECRET, VXPROBE_AGENT_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const { VXPROBE_SECRET: _unused, ...hostEnv } = process.env;
+    const child = this.lab.spawn(name, argv, { env: { ...hostEnv, ...cmd.env, VXPROBE_AGENT_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.logs.set(name, '');
     child.stderr!.on('data', (d: Buffer) => this.logs.set(name, this.logs.get(name)! + d.toString()));
     this.agents.set(name, child);
@@ -128,4 +139,23 @@ export async function until<T>(what: string, timeoutMs: number, fn: () => T | nu
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Where the DaemonSet mounts the Secret; the lab writes its own file instead. */
+const DAEMONSET_SECRET = '/etc/vxprobe/secret/secret';
+
+/** Flags the DaemonSet sets are retuned in place; the others are appended. */
+function splitByDaemonSet(args: string[]): { values: Record<string, string>; extraArgs: string[] } {
+  const set = new Set((agentContainer().args ?? []).filter((a) => a.startsWith('--')));
+  const values: Record<string, string> = {};
+  const extraArgs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    const value = args[i + 1];
+    const takesValue = value !== undefined && !value.startsWith('--');
+    if (set.has(flag) && takesValue) values[flag] = value;
+    else extraArgs.push(flag, ...(takesValue ? [value] : []));
+    if (takesValue) i++;
+  }
+  return { values, extraArgs };
 }
