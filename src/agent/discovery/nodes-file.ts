@@ -2,8 +2,7 @@
 // by the same code inspect uses (src/cluster/node-document.ts) and re-read
 // when it changes. A file that vanishes or turns invalid keeps the last good
 // node set (the agent goes on probing) and marks the source not current.
-import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { nodesFromJson } from '../../cluster/node-document.js';
 import { UsageError } from '../../errors.js';
 import { isObject, parseJsonText, type Json } from '../../cluster/validate.js';
@@ -66,8 +65,10 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
   let snap: DiscoverySnapshot = { nodes: [], config: null, source: 'nodes-document', origin: opts.file };
   let synced = false;
   let closed = false;
-  let watching = false;
+  let timer: NodeJS.Timeout | null = null;
   let lastText: string | null = null;
+  /** The file's identity just before the last read: any later change differs from it. */
+  let readAs: string | null = null;
   let lastProblem: string | null = null;
   let reading: Promise<void> = Promise.resolve();
 
@@ -77,9 +78,19 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
     lastProblem = line;
   };
 
+  const identity = async (): Promise<string | null> => {
+    try {
+      const st = await stat(opts.file);
+      return `${st.ino}/${st.size}/${st.mtimeMs}`;
+    } catch {
+      return null;
+    }
+  };
+
   const load = async (): Promise<void> => {
     let text: string;
     try {
+      readAs = await identity();
       text = await readFile(opts.file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
@@ -98,12 +109,13 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
     for (const l of listeners) l(snap);
   };
 
-  const onStat = (cur: Stats, prev: Stats): void => {
-    if (closed) return;
-    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino && synced) return;
+  const poll = (): void => {
     // Serialised: a burst of changes is read in order, never concurrently.
     reading = reading.then(async () => {
       if (closed) return;
+      // The identity is taken before each read, so a change that lands while
+      // (or just after) the file is read still differs from it next time.
+      if (synced && (await identity()) === readAs) return;
       try {
         await load();
       } catch (err) {
@@ -115,11 +127,11 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
   return {
     async start() {
       await load();
-      if (closed || watching) return;
+      if (closed || timer) return;
       // A stat poll rather than inotify: it survives the file being replaced
       // (kubectl > file, ConfigMap symlink swaps) and vanishing, at one stat every 2 s.
-      watchFile(opts.file, { interval: opts.pollMs ?? 2000, persistent: false }, onStat);
-      watching = true;
+      timer = setInterval(poll, opts.pollMs ?? 2000);
+      timer.unref();
     },
     get synced() {
       return synced && !closed;
@@ -131,8 +143,8 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
     },
     async close() {
       closed = true;
-      if (watching) unwatchFile(opts.file, onStat);
-      watching = false;
+      if (timer) clearInterval(timer);
+      timer = null;
       listeners.clear();
       await reading;
     },
