@@ -7,6 +7,7 @@ import { benchInspect } from './inspect.js';
 import { benchNetlink } from './netlink.js';
 import { benchCodec } from './codec.js';
 import { benchEventLoop } from './event-loop.js';
+import { benchAgent } from './agent.js';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['pair', benchPair],
@@ -15,6 +16,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['netlink', benchNetlink],
   ['event loop', benchEventLoop],
   ['codec', async () => void benchCodec()],
+  ['agent', benchAgent],
 ];
 const only = process.argv.slice(2);
 

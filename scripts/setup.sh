@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   iproute2 nftables iptables tcpdump tshark etcd-server ethtool \
-  netcat-openbsd iputils-ping procps kmod ca-certificates openssl libcap2-bin \
+  netcat-openbsd iputils-ping procps kmod ca-certificates openssl libcap2-bin curl chromium \
   build-essential python3 cmake clang libfuzzer-14-dev libclang-rt-14-dev \
   mmdebstrap podman runc g++-aarch64-linux-gnu qemu-user \
   util-linux mount \

@@ -17,6 +17,7 @@ const loaders: Record<string, () => Promise<Register>> = {
   send: () => import('./commands/send.js').then((m) => m.registerSend),
   sniff: () => import('./commands/sniff.js').then((m) => m.registerSniff),
   explain: () => import('./commands/explain.js').then((m) => m.registerExplain),
+  agent: () => import('./commands/agent.js').then((m) => m.registerAgent),
 };
 const MODULE_OF: Record<string, string> = { listen: 'pair', compare: 'pair' };
 

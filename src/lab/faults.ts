@@ -119,11 +119,17 @@ export function makeFault(spec: FaultSpec): Fault {
     }
     case 'hypervisor-eats-vxlan': {
       const vni = spec.vni === undefined ? '' : ` @th,96,24 ${spec.vni}`;
+      const pair = spec.between;
       return {
-        name: `hypervisor-eats-vxlan udp/${spec.port}${spec.vni === undefined ? '' : ` vni ${spec.vni}`}`,
+        name: `hypervisor-eats-vxlan udp/${spec.port}${spec.vni === undefined ? '' : ` vni ${spec.vni}`}${pair ? ` between ${pair[0]} and ${pair[1]}` : ''}`,
         spec,
         // @th,64,8 is the first UDP payload byte: VXLAN's flags, 0x08 = I (VNI valid).
-        ...pathTable('hypervisor_overlay', () => [`udp dport ${spec.port} @th,64,8 & 0x08 == 0x08${vni} drop`], 'bridge'),
+        ...pathTable('hypervisor_overlay', (ctx) => {
+          const rule = `udp dport ${spec.port} @th,64,8 & 0x08 == 0x08${vni} drop`;
+          if (!pair) return [rule];
+          const [x, y] = pair.map((n) => ctx.underlay.portTo(nodeOf(ctx, n).name));
+          return [`iifname "${x}" oifname "${y}" ${rule}`, `iifname "${y}" oifname "${x}" ${rule}`];
+        }, 'bridge'),
       };
     }
     case 'all-udp-dropped':

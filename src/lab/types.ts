@@ -14,8 +14,11 @@ export type Flow = 'a->b' | 'b->a' | 'both';
 export type FaultSpec =
   /** A security group in the path (router or hypervisor) dropping or rejecting udp/port. */
   | { kind: 'sg-drop'; port: number; flow: Flow; mode: 'drop' | 'reject' }
-  /** The hypervisor's bridge consumes UDP to `port` that looks like VXLAN (I flag), optionally one VNI only. */
-  | { kind: 'hypervisor-eats-vxlan'; port: number; vni?: number }
+  /**
+   * The hypervisor's bridge consumes UDP to `port` that looks like VXLAN (I flag), optionally one VNI only,
+   * optionally only between two nodes (both ways) of a mesh.
+   */
+  | { kind: 'hypervisor-eats-vxlan'; port: number; vni?: number; between?: [string, string] }
   /** A program on `node` bound to udp/port before flannel, so flannel.1 cannot come up. */
   | { kind: 'port-held-by-program'; node: string; port: number }
   /** Another VXLAN device (metadata mode, like OVS/Cilium) holds udp/port on `node` first. */

@@ -25,6 +25,8 @@ export const ALLOWED_IN_PACKAGE: RegExp[] = [
   /^binding\.gyp$/,
   /^native\/[a-z0-9_]+\.(cc|h)$/,
   /^prebuilds\/linux-(x64|arm64)\/vxprobe\.glibc\.node$/,
+  // The agent's matrix page: plain ES modules served as they are (docs/agent.md).
+  /^web\/agent\/[a-z0-9-]+\.(html|js|css)$/,
 ];
 
 /** `npm pack` (scripts skipped: the test packs what is built). `dryRun` writes nothing. */

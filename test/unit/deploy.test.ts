@@ -120,10 +120,10 @@ describe('deploy/ manifests', () => {
     const cmd = daemonSetAgentCommand({ name: 'node-b', ip: '10.77.0.2' }, { paths: { '/etc/vxprobe/secret/secret': '/tmp/lab/secret' } });
     expect(cmd.argv[0]).toBe('agent');
     expect(cmd.argv).toEqual([
-      'agent', '--iface', 'eth0', '--ports', '8472,8475', '--interval', '30s', '--peers', '3', '--http', ':9473',
+      'agent', '--ports', '8472,8475', '--interval', '30s', '--peers', '3', '--http', ':9473',
       '--control-port', '7473', '--name', 'node-b', '--secret-file', '/tmp/lab/secret',
     ]);
-    expect(cmd.env).toMatchObject({ NODE_NAME: 'node-b', HOST_IP: '10.77.0.2', VXPROBE_IFACE: 'eth0' });
+    expect(cmd.env).toMatchObject({ NODE_NAME: 'node-b', HOST_IP: '10.77.0.2' });
     expect(cmd.argv.join(' ')).not.toMatch(/\$\(/);
     const lab = daemonSetAgentCommand({ name: 'n1', ip: '10.0.0.1' }, { values: { '--interval': '2s' }, extraArgs: ['--nodes', '/tmp/nodes.json'] });
     expect(lab.argv.slice(lab.argv.indexOf('--interval'), lab.argv.indexOf('--interval') + 2)).toEqual(['--interval', '2s']);
