@@ -10,7 +10,10 @@ import { readAddrs, readLinks } from '../host/netlink.js';
 import { parseIpv4 } from '../wire/addr.js';
 
 export async function resolveAgentIface(iface: string | undefined, hostIp: string | undefined): Promise<{ iface: string; chosenBy: string }> {
-  if (iface !== undefined && iface !== '') return { iface, chosenBy: '--iface' };
+  if (iface !== undefined && iface !== '') {
+    if (!readLinks().some((l) => l.name === iface)) throw new UsageError(`no such network interface "${iface.slice(0, 64)}" (see \`ip link\`)`);
+    return { iface, chosenBy: '--iface' };
+  }
   if (hostIp !== undefined && hostIp !== '') {
     try {
       parseIpv4(hostIp);

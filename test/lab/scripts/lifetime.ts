@@ -29,8 +29,11 @@ process.stdout.write(`${JSON.stringify({ before, open, after: fds(), statsAfterC
 // is terminated without closing them; its cleanup hooks must close the fds.
 const { Worker } = await import('node:worker_threads');
 const { join } = await import('node:path');
-const addon =
-  process.env.VXPROBE_ADDON ?? join(import.meta.dirname, '..', '..', '..', 'build', 'Release', 'vxprobe.node');
+const { createRequire } = await import('node:module');
+// The same binary the library loads: VXPROBE_ADDON, else node-gyp-build's choice
+// (a local build/Release, or the prebuild), as src/native.ts picks it.
+const gypBuild = createRequire(import.meta.url)('node-gyp-build') as { path(dir: string): string };
+const addon = process.env.VXPROBE_ADDON ?? gypBuild.path(join(import.meta.dirname, '..', '..', '..'));
 const beforeWorker = fds();
 const worker = new Worker(
   `const { parentPort } = require('node:worker_threads');

@@ -22,7 +22,10 @@ function oneLine(res: ReturnType<typeof run>, status: number, pattern: RegExp): 
 
 describe('vxprobe agent CLI', () => {
   it('flag errors exit 2 with one line', () => {
-    oneLine(run(['--nodes', 'x']), 2, /required option '--iface <if>'/);
+    // No --iface: the NIC comes from HOST_IP (the DaemonSet's downward API).
+    oneLine(run(['--nodes', 'x'], { HOST_IP: 'nope' }), 2, /HOST_IP is "nope", not an IPv4 address/);
+    oneLine(run(['--nodes', 'x'], { HOST_IP: '192.0.2.77' }), 3, /no interface of this host holds HOST_IP 192\.0\.2\.77/);
+    oneLine(run(['--iface', 'nosuch9', '--nodes', 'x']), 2, /no such network interface "nosuch9"/);
     oneLine(run(['--iface', 'eth0', '--nodes', 'x', '--interval', '5x']), 2, /--interval: expected a duration/);
     oneLine(run(['--iface', 'eth0', '--nodes', 'x', '--interval', '10ms']), 2, /between 200ms and 1h/);
     oneLine(run(['--iface', 'eth0', '--nodes', 'x', '--http', 'nope']), 2, /--http: expected ADDR:PORT/);
