@@ -3,7 +3,7 @@
 // the other agents and a local audit (docs/agent.md). Composes the library's
 // pair(), listen() and inspect checks; it never re-implements them.
 import { hostname } from 'node:os';
-import { collectHostFacts } from '../host/facts.js';
+import { collectHostFacts, reuseSlowHostFacts } from '../host/facts.js';
 import type { FactsCollector } from '../inspect/run.js';
 import { pair } from '../pair/initiator.js';
 import { listen, type ListenOptions, type Listener } from '../pair/responder.js';
@@ -95,6 +95,10 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
   // One line per probe round: for debugging schedules only, never by default.
   const debug = process.env.VXPROBE_AGENT_DEBUG === '1';
 
+  // Every pairing, ours and our peers', reads this host's facts; the slow part
+  // (firewall tools, /proc scans) is reused for half an interval, at most 15 s,
+  // which keeps an idle agent near 0 % CPU (docs/agent.md, "Budgets").
+  reuseSlowHostFacts(Math.min(intervalMs / 2, 15_000));
   const store = new ResultStore();
   const inbound = new InboundTracker(intervalMs);
   let selected: (Edge & { ip: string })[] = [];
@@ -297,12 +301,14 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
         for (const t of timers) clearInterval(t);
         if (auditTimer) clearTimeout(auditTimer);
         await Promise.all([scheduler.stop(1200), http?.close(), listener?.close(), discovery.close()]);
+        reuseSlowHostFacts(0);
       })()),
     };
   } catch (err) {
     closed = true;
     for (const t of timers) clearInterval(t);
     await Promise.allSettled([scheduler.stop(0), http?.close(), listener?.close(), discovery.close()]);
+    reuseSlowHostFacts(0);
     throw err;
   }
 }

@@ -115,16 +115,51 @@ function assemble(
   };
   let rest: Promise<HostFacts> | undefined;
   const read = async (): Promise<HostFacts> => {
-    // The firewall tool runs as a child process: let it overlap the /proc scans.
-    const firewall = readFirewall();
-    const offloads = readOffloadsAsync(devices);
-    const others = {
-      ports: readPortOwners(ports.length > 0 ? ports : [8472], links),
-      sysctls: readSysctls([...devices, ...bridges]),
-    };
-    return { ...tables, ...others, offloads: await offloads, firewall: await firewall };
+    const portList = ports.length > 0 ? ports : [8472];
+    const slow = await slowFacts(`${devices.join(',')}|${bridges.join(',')}|${portList.join(',')}`, () => readSlowFacts(devices, bridges, portList, links));
+    return { ...tables, ...slow };
   };
   return { tables, complete: () => (rest ??= read()) };
+}
+
+type SlowFacts = Pick<HostFacts, 'ports' | 'sysctls' | 'offloads' | 'firewall'>;
+
+async function readSlowFacts(devices: string[], bridges: string[], ports: number[], links: LinkInfo[]): Promise<SlowFacts> {
+  // The firewall tools run as child processes: let them overlap the /proc scans.
+  const firewall = readFirewall();
+  const offloads = readOffloadsAsync(devices);
+  const others = { ports: readPortOwners(ports, links), sysctls: readSysctls([...devices, ...bridges]) };
+  return { ...others, offloads: await offloads, firewall: await firewall };
+}
+
+/**
+ * The slow facts (three firewall tools as child processes, /proc scans, ethtool)
+ * cost far more than the netlink tables and change rarely. A one-shot CLI reads
+ * them fresh; an agent pairing with many peers every interval reuses them for a
+ * while (reuseSlowHostFacts), so its CPU stays near idle (docs/agent.md,
+ * "Budgets"). The tables, which carry every VTEP mapping, are always fresh.
+ */
+let slowMaxAgeMs = 0;
+let slowCache: { key: string; at: number; value: Promise<SlowFacts> } | null = null;
+
+export function reuseSlowHostFacts(maxAgeMs: number): void {
+  slowMaxAgeMs = Math.max(0, maxAgeMs);
+  slowCache = null;
+}
+
+function slowFacts(key: string, read: () => Promise<SlowFacts>): Promise<SlowFacts> {
+  const now = Date.now();
+  if (slowMaxAgeMs > 0 && slowCache && slowCache.key === key && now - slowCache.at < slowMaxAgeMs) return slowCache.value;
+  const value = read();
+  if (slowMaxAgeMs > 0) {
+    const entry = { key, at: now, value };
+    slowCache = entry;
+    // A failed read is not kept: the next caller tries again.
+    value.catch(() => {
+      if (slowCache === entry) slowCache = null;
+    });
+  }
+  return value;
 }
 
 export async function collectHostFacts(opts: CollectOptions = {}): Promise<HostFacts> {
