@@ -4,6 +4,7 @@
 // iptables-nft could only store as opaque xt matches (multiport, comment...)
 // are read from `iptables-save -c` instead, which prints them in full.
 import { execFile } from 'node:child_process';
+import { childEnv } from './child-env.js';
 import type { FirewallFacts, FirewallRule } from './types.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -202,7 +203,7 @@ interface ToolResult {
 
 function runTool(cmd: string, args: string[]): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 10_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 10_000, env: childEnv() }, (err, stdout, stderr) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
       resolve({ missing: code === 'ENOENT', ok: !err, stdout, stderr });
     });

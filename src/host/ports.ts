@@ -4,6 +4,7 @@
 // while /proc/*/fd is global, so a process is reported only when its socket
 // inode appears in this namespace's table.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LinkInfo, PortHolder, PortOwnership } from './types.js';
 
@@ -51,18 +52,25 @@ function readUdpTable(): UdpSocket[] {
 
 interface ProcessInfo {
   pid: number;
+  /** Executable name only (commandOf). */
   command: string;
 }
 
-function commandOf(pid: number): string {
+/**
+ * The executable's name, never its arguments: arguments often carry
+ * credentials (--db-password=...), and these facts go to the peer
+ * (docs/threat-model.md). The name of /proc/PID/exe, else comm.
+ */
+export function commandOf(pid: number): string {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '');
-    if (argv.length > 0) return argv.join(' ');
+    const exe = readlinkSync(`/proc/${pid}/exe`);
+    const name = basename(exe.replace(/ \(deleted\)$/, ''));
+    if (name) return name;
   } catch {
-    // the process may have exited; fall back to comm
+    // a kernel thread, another user's process without CAP_SYS_PTRACE, or exited: fall back to comm
   }
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || '?';
   } catch {
     return '?';
   }

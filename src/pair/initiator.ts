@@ -15,6 +15,7 @@ import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
 import type { ProbeSpec } from './plan-types.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
+import { newProbeKey } from './probe-auth.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
 
@@ -72,25 +73,27 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const baselinePort = opts.baselinePort ?? DEFAULT_BASELINE_PORT;
   if (ports.includes(baselinePort)) throw new UsageError(`baseline port ${baselinePort} must not be one of the probed ports`);
   const runId = randomInt(1, 0xffffffff);
+  // Tags every probe of this run; shared only inside the encrypted channel (probe-auth.ts).
+  const probeKey = newProbeKey();
   const sniffPorts = [...new Set([...ports, baselinePort])];
 
   const hop = await resolveNextHop(peerIp, { iface: opts.iface });
   const local = await collectHostFacts({ iface: hop.ifname, ports: sniffPorts });
   if (opts.name) local.hostname = opts.name;
-  const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator' });
+  const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
   let sender: ProbeSender | null = null;
   let client: ControlClient<PairMethods> | null = null;
   try {
     const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
     progress(`connecting to ${controlHost}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
     client = await ControlClient.connect({ host: controlHost, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
-    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(local, ports) });
+    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(local, ports), probeKey: probeKey.toString('hex') });
     const peer = hello.facts;
     const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local, peer });
     sniffer.setPlan(plan.probes);
     await client.call('plan', { probes: plan.probes });
 
-    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: local, peerVteps: vtepEndpoints(peer, ports) };
+    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: local, peerVteps: vtepEndpoints(peer, ports), probeKey };
     sender = new ProbeSender(sniffer, ctx);
     const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
     const notSent = new Map<number, string>();

@@ -3,7 +3,7 @@
 // the session (never from a message), so a peer can't aim our probes elsewhere.
 import type { HostFacts } from '../host/types.js';
 import { buildFrame, type FrameSpec } from '../wire/frame.js';
-import { encodeToken } from '../wire/token.js';
+import { probePayload } from './probe-auth.js';
 import type { ProbeSpec } from './plan-types.js';
 import { vtepOnPort } from '../diagnose/vtep-tables.js';
 
@@ -27,6 +27,8 @@ export interface SendContext {
   facts: HostFacts;
   /** The peer's VTEPs, from its facts. */
   peerVteps: VtepEndpoint[];
+  /** The run's probe key: every probe carries a tag made with it (probe-auth.ts). */
+  probeKey: Buffer;
 }
 
 export type BuiltProbe =
@@ -56,7 +58,7 @@ export function vtepEndpoints(facts: HostFacts, ports: number[]): VtepEndpoint[]
 }
 
 export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): BuiltProbe {
-  const payload = encodeToken({ runId: ctx.runId, probeId: spec.probeId, seq }, 'vxprobe');
+  const payload = probePayload(ctx.probeKey, { runId: ctx.runId, probeId: spec.probeId, seq });
   const outer: FrameSpec = {
     srcMac: ctx.srcMac,
     dstMac: ctx.nextHopMac,
@@ -126,7 +128,7 @@ function buildFromOwnTables(spec: ProbeSpec, seq: number, ctx: SendContext, oute
   if (fdb.dst !== ctx.peerIp) {
     return { path: 'none', reason: `own FDB sends ${neigh.mac} to ${fdb.dst}, not the peer ${ctx.peerIp}: not sent there` };
   }
-  const payload = encodeToken({ runId: ctx.runId, probeId: spec.probeId, seq }, 'vxprobe');
+  const payload = probePayload(ctx.probeKey, { runId: ctx.runId, probeId: spec.probeId, seq });
   return {
     path: 'wire',
     frame: buildFrame({
