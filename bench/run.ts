@@ -6,6 +6,7 @@ import { benchPair } from './pair.js';
 import { benchInspect } from './inspect.js';
 import { benchNetlink } from './netlink.js';
 import { benchCodec } from './codec.js';
+import { benchSoak } from './soak.js';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['pair', benchPair],
@@ -13,6 +14,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['packet socket', benchPacketSocket],
   ['netlink', benchNetlink],
   ['codec', async () => void benchCodec()],
+  ['soak', benchSoak],
 ];
 const only = process.argv.slice(2);
 

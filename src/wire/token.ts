@@ -1,7 +1,8 @@
 // The probe token: 20 bytes at the start of the innermost payload that make a
-// captured frame attributable to one probe of one run (DESIGN.md §4).
+// captured frame attributable to one probe of one run (docs/threat-model.md).
 // Layout (big-endian): "VXPB" | u8 version=1 | 3 reserved zero bytes |
 // u32 runId | u32 probeId | u32 seq. The native parser recognises the same layout.
+// Pairing probes follow the token with an 8-byte authenticator (src/pair/probe-auth.ts).
 export interface Token {
   runId: number;
   probeId: number;
