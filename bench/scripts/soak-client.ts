@@ -4,7 +4,7 @@
 // With HOSTILE > 0, that many hostile connections are interleaved with every
 // pairing: idle TLS-less sockets, wrong-secret TLS, garbage, and an
 // authenticated peer that races hellos and disconnects mid-run.
-// Prints "PROGRESS n ok failed" every STEP pairings, then "DONE".
+// Prints "PROGRESS n ok failed" every STEP pairings (nothing in flight), then "DONE".
 import { connect } from 'node:net';
 import { ControlClient } from '../../src/pair/control/index.js';
 import { pairMethods } from '../../src/pair/messages.js';
@@ -70,25 +70,38 @@ async function hostile(kind: number, runId: number): Promise<void> {
 
 let ok = 0;
 let failed = 0;
-let started = 0;
-let finished = 0;
 let firstError = '';
 const count = Number(countText);
 const step = Number(stepText);
-async function loop(source: string): Promise<void> {
-  while (started < count) {
-    const i = ++started;
-    try {
-      await pairing(i, source);
-      ok++;
-    } catch (err) {
-      failed++;
-      firstError ||= (err as Error).message;
-    }
-    for (let h = 0; h < Number(hostileText); h++) await hostile(i + h, 1_000_000 + i * 8).catch(() => undefined);
-    finished++;
-    if (finished % step === 0) process.stdout.write(`PROGRESS ${finished} ${ok} ${failed}\n`);
-  }
+
+/** Pairings next..end, spread over the sources (one loop each, as one session per peer). */
+async function batch(first: number, end: number): Promise<void> {
+  let next = first;
+  await Promise.all(
+    sources.map(async (source) => {
+      while (next <= end) {
+        const i = next++;
+        try {
+          await pairing(i, source);
+          ok++;
+        } catch (err) {
+          failed++;
+          firstError ||= (err as Error).message;
+        }
+        for (let h = 0; h < Number(hostileText); h++) await hostile(i + h, 1_000_000 + i * 8).catch(() => undefined);
+      }
+    }),
+  );
 }
-await Promise.all(sources.map(loop));
+
+// Every STEP pairings nothing is in flight: PROGRESS, then a pause, so the
+// bench samples the listener at rest.
+for (let done = 0; done < count; ) {
+  const end = Math.min(count, done + step);
+  await batch(done + 1, end);
+  done = end;
+  process.stdout.write(`PROGRESS ${done} ${ok} ${failed}\n`);
+  // Longer than the 1 s a closed control socket may linger before it is destroyed.
+  await new Promise((r) => setTimeout(r, 1200));
+}
 process.stdout.write(`DONE ${ok} ${failed} ${JSON.stringify(firstError)}\n`);
