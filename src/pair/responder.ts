@@ -86,6 +86,18 @@ export function defaultBindAddress(iface: string): string {
   return addr.address;
 }
 
+/** Items from `from` on, at most `maxItems` and at most `maxBytes` of JSON (at least one item when any is left). */
+export function pageByBytes<T>(items: readonly T[], from: number, maxItems: number, maxBytes: number): T[] {
+  const page: T[] = [];
+  let bytes = 0;
+  for (let i = from; i < items.length && page.length < maxItems; i++) {
+    bytes += JSON.stringify(items[i]).length + 1;
+    if (bytes > maxBytes && page.length > 0) break;
+    page.push(items[i]!);
+  }
+  return page;
+}
+
 /** Serialises async work per key: a later call starts when the earlier one settled. */
 class KeyedQueue {
   private readonly tails = new Map<number, Promise<unknown>>();
@@ -199,21 +211,12 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
 
     async observations(params, session) {
       const run = runOf(session);
-      // Paged by bytes, not by count, so the answer always fits in one line.
-      let bytes = 0;
-      const fits = (item: unknown) => (bytes += JSON.stringify(item).length + 1) <= MAX_OBSERVATION_BYTES / 2;
-      const sightings = [];
-      for (const s of run.sniffer.sightings.slice(params.fromSighting, params.fromSighting + 2048)) {
-        if (!fits(s)) break;
-        sightings.push(s);
-      }
-      bytes = 0;
-      const icmp = [];
-      for (const s of run.sniffer.icmp.slice(params.fromIcmp, params.fromIcmp + 2048)) {
-        if (!fits(s)) break;
-        icmp.push(s);
-      }
-      return { sightings, icmp, dropped: run.sniffer.stats().dropped };
+      // Paged by bytes, not by count, so the answer always fits in one message.
+      return {
+        sightings: pageByBytes(run.sniffer.sightings, params.fromSighting, 2048, MAX_OBSERVATION_BYTES / 2),
+        icmp: pageByBytes(run.sniffer.icmp, params.fromIcmp, 2048, MAX_OBSERVATION_BYTES / 2),
+        dropped: run.sniffer.stats().dropped,
+      };
     },
 
     finish: (_params, session) =>

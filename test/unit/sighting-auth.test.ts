@@ -88,3 +88,32 @@ describe('RunSniffer against injected sightings', () => {
     expect(s.sightings.length).toBeLessThanOrEqual(3 * 16 * 4);
   });
 });
+
+describe('observations paging', () => {
+  it('pages by bytes: hundreds of sightings never make an answer over the line limit', async () => {
+    const { pageByBytes } = await import('../../src/pair/responder.js');
+    const { MAX_OBSERVATION_BYTES } = await import('../../src/pair/messages.js');
+    const { s, feed } = sniffer();
+    const frames = [];
+    for (let probe = 1; probe <= 2; probe++) {
+      for (let seq = 1; seq <= 192; seq++) {
+        const built = buildProbe(spec(probe), seq, ctx);
+        if (built.path === 'wire') frames.push(captured(built.frame, 'in'), captured(built.frame, 'out'));
+      }
+    }
+    feed(frames);
+    const all = s.sightings;
+    expect(all.length).toBeGreaterThan(300);
+    let from = 0;
+    let pages = 0;
+    while (from < all.length) {
+      const page = pageByBytes(all, from, 2048, MAX_OBSERVATION_BYTES / 2);
+      expect(JSON.stringify(page).length).toBeLessThanOrEqual(MAX_OBSERVATION_BYTES / 2 + 2);
+      expect(page.length).toBeGreaterThan(0);
+      from += page.length;
+      pages++;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(from).toBe(all.length);
+  });
+});
