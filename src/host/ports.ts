@@ -57,20 +57,21 @@ interface ProcessInfo {
 }
 
 /**
- * The executable's name, never its arguments: arguments often carry
- * credentials (--db-password=...), and these facts go to the peer
- * (docs/threat-model.md). The name of /proc/PID/exe, else comm.
+ * The program's name, never its arguments: arguments often carry credentials
+ * (--db-password=...), and these facts go to the peer (docs/threat-model.md).
+ * /proc/PID/comm (what ps and top show: the executable's name, or the name
+ * the program gave itself, at most 15 characters), else the name of
+ * /proc/PID/exe.
  */
 export function commandOf(pid: number): string {
   try {
-    const exe = readlinkSync(`/proc/${pid}/exe`);
-    const name = basename(exe.replace(/ \(deleted\)$/, ''));
-    if (name) return name;
+    const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    if (comm) return comm;
   } catch {
-    // a kernel thread, another user's process without CAP_SYS_PTRACE, or exited: fall back to comm
+    // exited, or hidden from us: try the executable's path
   }
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || '?';
+    return basename(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '')) || '?';
   } catch {
     return '?';
   }
