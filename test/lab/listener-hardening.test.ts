@@ -113,7 +113,7 @@ describeRoot('vxprobe listen under an authenticated peer', () => {
     expect((await l.done).stderr).not.toMatch(/still busy/);
   }, 60_000);
 
-  it('SIGTERM in the middle of a session with a run open: exit within 2 s', async () => {
+  it('SIGINT in the middle of a session with a run open: exit within 2 s', async () => {
     const l = listener();
     await l.ready;
     const pid = l.child.pid!;
@@ -123,7 +123,7 @@ describeRoot('vxprobe listen under an authenticated peer', () => {
     expect(sockets(pid).packet).toBeGreaterThan(0);
     expect(sockets(pid).packet).toBeLessThanOrEqual(2);
     const t0 = Date.now();
-    l.child.kill('SIGTERM');
+    l.child.kill('SIGINT');
     expect(await exited(l, 2000)).toBe(0);
     expect(Date.now() - t0).toBeLessThan(2000);
     expect((await l.done).stderr).not.toMatch(/still busy/);
