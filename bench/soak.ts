@@ -69,7 +69,7 @@ async function phase(ns: string, env: NodeJS.ProcessEnv, pid: number, count: num
   const watchdog = () => setTimeout(() => {
     stalled = true;
     client.kill('SIGKILL');
-  }, 180_000);
+  }, 600_000);
   let timer = watchdog();
   const code = await lines(client, (line) => {
     const m = /^PROGRESS (\d+)/.exec(line);
@@ -81,7 +81,7 @@ async function phase(ns: string, env: NodeJS.ProcessEnv, pid: number, count: num
     if (line.startsWith('DONE')) done = line;
   });
   clearTimeout(timer);
-  if (stalled) throw new Error(`no progress for 180 s after ${samples[samples.length - 1]!.pairings} pairings`);
+  if (stalled) throw new Error(`no progress for 600 s after ${samples[samples.length - 1]!.pairings} pairings`);
   if (code !== 0) throw new Error(`soak client exited ${code}`);
   return { samples, done };
 }
@@ -107,7 +107,16 @@ export async function benchSoak(): Promise<void> {
   const a = `${tag}-a`;
   const b = `${tag}-b`;
   let listener: ChildProcess | undefined;
+  let listenerPid = 0;
   const cleanup = () => {
+    // tsx runs the script in a child node: end that one (the real listener) first, by its pid.
+    if (listenerPid) {
+      try {
+        process.kill(listenerPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
     if (listener?.pid && listener.exitCode === null) listener.kill('SIGKILL');
     spawnSync('ip', ['netns', 'del', a]);
     spawnSync('ip', ['netns', 'del', b]);
@@ -136,6 +145,7 @@ export async function benchSoak(): Promise<void> {
         if (m) resolve(Number(m[1]));
       }).then((code) => reject(new Error(`soak listener exited ${code}`)));
     });
+    listenerPid = pid;
     console.log(`\nsoak: ${count} pairings, then ${hostileCount} with 4 hostile connections each, against one listener (pid ${pid})`);
     // Growth is measured after the first 1,000 (JIT, TLS and allocator warm-up).
     report('pairings', await phase(a, env, pid, count, 0, Math.min(1000, count)), 1);
