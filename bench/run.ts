@@ -8,6 +8,7 @@ import { benchNetlink } from './netlink.js';
 import { benchCodec } from './codec.js';
 import { benchEventLoop } from './event-loop.js';
 import { benchAgent } from './agent.js';
+import { benchSoak } from './soak.js';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['pair', benchPair],
@@ -17,6 +18,7 @@ const benches: Array<[string, () => Promise<void>]> = [
   ['event loop', benchEventLoop],
   ['codec', async () => void benchCodec()],
   ['agent', benchAgent],
+  ['soak', benchSoak],
 ];
 const only = process.argv.slice(2);
 

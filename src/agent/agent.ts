@@ -248,6 +248,10 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     await discovery.start();
     listener = await listenFn({
       iface: opts.iface, secret: opts.secret, name, controlPort,
+      // Every prober holds at most one session here (the listener ends an older
+      // one from the same address); K ring peers, the randoms and the domain
+      // representatives stay well below this.
+      maxSessions: 32,
       log: (line) => {
         const p = parsePairingLine(line);
         if (p) inbound.note(p.ip, p.ports);

@@ -25,6 +25,14 @@ function positiveMs(name: string) {
   };
 }
 
+function positiveInt(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name}: expected an integer in 1..${max}, got "${value}"`);
+    return n;
+  };
+}
+
 const secretOption = () => new Option('--secret-file <file>', 'file holding the shared secret (or set VXPROBE_SECRET)');
 const controlPortOption = () => new Option('--control-port <port>', 'TCP port of the control channel').argParser(parsePort).default(DEFAULT_CONTROL_PORT);
 const nameOption = () => new Option('--name <node>', 'this node\'s name in reports and remedies (default: hostname, as kubelet uses)');
@@ -95,14 +103,15 @@ export function registerPair(program: Command): void {
   program.addCommand(pairCommand('pair', 'probe the overlay between this node and PEER, both directions, every port'));
   program.addCommand(
     new Command('listen')
-      .description('wait for `vxprobe pair` from another node and answer it')
+      .description('wait for `vxprobe pair` from other nodes and answer them')
       .requiredOption('--iface <if>', 'NIC to sniff and send reverse probes through')
       .addOption(controlPortOption())
-      .option('--bind <ip>', 'address to accept control connections on (default: all)')
+      .option('--bind <ip>', 'address to accept control connections on (default: the first IPv4 address of --iface; 0.0.0.0 for all)')
+      .option('--max-sessions <n>', 'pairing sessions served at once, at most one per peer', positiveInt('--max-sessions', 256), 4)
       .option('--once', 'serve one pairing, then exit')
       .addOption(secretOption())
       .addOption(nameOption())
-      .action(async (o: { iface: string; controlPort: number; bind?: string; once?: boolean; secretFile?: string; name?: string }) => {
+      .action(async (o: { iface: string; controlPort: number; bind?: string; maxSessions: number; once?: boolean; secretFile?: string; name?: string }) => {
         const secret = loadSecret({ secretFile: o.secretFile });
         const { listen } = await import('../pair/responder.js');
         const listener = await listen({
@@ -112,10 +121,19 @@ export function registerPair(program: Command): void {
           controlPort: o.controlPort,
           bind: o.bind,
           once: o.once,
+          maxSessions: o.once ? 1 : o.maxSessions,
           log: (line) => process.stderr.write(`vxprobe listen: ${line}\n`),
         });
-        process.stderr.write(`vxprobe listen: waiting on ${o.bind ?? '*'}:${listener.port} (iface ${o.iface})\n`);
-        const stop = () => void listener.close();
+        process.stderr.write(`vxprobe listen: waiting on ${listener.host}:${listener.port} (iface ${o.iface})\n`);
+        const stop = (signal: NodeJS.Signals) => {
+          // Every socket is closed by close(); the timer only guarantees the
+          // promised exit within 2 s should anything still hold the loop.
+          setTimeout(() => {
+            process.stderr.write(`vxprobe listen: still busy 1.5 s after ${signal}; exiting\n`);
+            process.exit(0);
+          }, 1500).unref();
+          void listener.close();
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         await listener.done;

@@ -6,6 +6,7 @@
 // nft ones). The rule layer walks them (src/overlay/firewall-eval.ts;
 // docs/architecture.md, "Firewall semantics").
 import { execFile } from 'node:child_process';
+import { childEnv } from './child-env.js';
 import { readFileSync } from 'node:fs';
 import { parseIptablesChains } from './firewall-iptables.js';
 import { parseNftChains } from './firewall-nft.js';
@@ -27,7 +28,7 @@ export interface ToolResult {
 
 function runTool(cmd: string, args: string[]): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 10_000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 10_000, env: childEnv() }, (err, stdout, stderr) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
       resolve({ missing: code === 'ENOENT', ok: !err, stdout, stderr });
     });

@@ -4,6 +4,7 @@
 // while /proc/*/fd is global, so a process is reported only when its socket
 // inode appears in this namespace's table.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LinkInfo, PortHolder, PortOwnership } from './types.js';
 
@@ -51,18 +52,26 @@ function readUdpTable(): UdpSocket[] {
 
 interface ProcessInfo {
   pid: number;
+  /** Executable name only (commandOf). */
   command: string;
 }
 
-function commandOf(pid: number): string {
+/**
+ * The program's name, never its arguments: arguments often carry credentials
+ * (--db-password=...), and these facts go to the peer (docs/threat-model.md).
+ * /proc/PID/comm (what ps and top show: the executable's name, or the name
+ * the program gave itself, at most 15 characters), else the name of
+ * /proc/PID/exe.
+ */
+export function commandOf(pid: number): string {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '');
-    if (argv.length > 0) return argv.join(' ');
+    const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    if (comm) return comm;
   } catch {
-    // the process may have exited; fall back to comm
+    // exited, or hidden from us: try the executable's path
   }
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return basename(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '')) || '?';
   } catch {
     return '?';
   }

@@ -79,6 +79,7 @@ export interface FdbInfo {
 
 export type PortHolder =
   | { kind: 'vxlan'; device: string; ifindex: number; vni: number }
+  /** `command`: the executable's name only, never its arguments (they may hold credentials). */
   | { kind: 'process'; pid: number; command: string; inode: number }
   | { kind: 'socket'; inode: number; uid: number };
 

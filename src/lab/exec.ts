@@ -1,6 +1,7 @@
 // Runs the system tools the lab drives (ip, nft, sysctl...). Every command is
 // recorded so `--print` can show a user exactly how to reproduce a lab by hand.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { childEnv } from '../host/child-env.js';
 import { CannotRunError } from '../errors.js';
 
 export interface ExecOptions {
@@ -33,7 +34,7 @@ export class Shell {
     if (this.dryRun) return { ok: true, stdout: '', stderr: '' };
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const res = spawnSync(cmd, args, { input: opts.input, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const res = spawnSync(cmd, args, { input: opts.input, encoding: 'utf8', maxBuffer: 64 << 20, env: childEnv() });
     if (res.error) {
       const code = (res.error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new CannotRunError(missingToolMessage(cmd));
@@ -54,7 +55,7 @@ export class Shell {
     const [cmd, ...args] = argv;
     if (!cmd) return Promise.reject(new Error('empty command'));
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+      const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, env: childEnv() });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -106,7 +107,7 @@ export function missingToolMessage(cmd: string): string {
 /** True when the tool can be found on PATH. */
 export function haveTool(cmd: string): boolean {
   try {
-    execFileSync('sh', ['-c', `command -v ${shellQuote(cmd)}`], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', `command -v ${shellQuote(cmd)}`], { stdio: 'ignore', env: childEnv() });
     return true;
   } catch {
     return false;

@@ -2,6 +2,7 @@
 // scenario's faults, with everything torn down by down() (also on failure
 // and, through netns.ts, at exit and on signals).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { childEnv } from '../host/child-env.js';
 import { UsageError } from '../errors.js';
 import { Shell, shellQuote, type ExecOptions, type ExecResult } from './exec.js';
 import { makeFault, type Fault, type FaultContext } from './faults.js';
@@ -81,7 +82,8 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
   };
   const startTracked = (name: string, argv: string[], spawnOpts: SpawnOptions = {}): ChildProcess => {
     const ns = nsOf(name);
-    const child = spawn('ip', ['netns', 'exec', ns.name, ...argv], { stdio: 'ignore', ...spawnOpts });
+    // The secret reaches a program only when the caller passes it in spawnOpts.env (vxprobe itself).
+    const child = spawn('ip', ['netns', 'exec', ns.name, ...argv], { stdio: 'ignore', env: childEnv(), ...spawnOpts });
     child.on('error', () => undefined);
     programs.set(name, [...(programs.get(name) ?? []), child]);
     return child;

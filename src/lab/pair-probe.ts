@@ -60,13 +60,16 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
   if (!a || !b) throw new CannotRunError('the lab needs two nodes');
   const env = { ...process.env, ...opts.env, VXPROBE_SECRET: randomBytes(24).toString('hex') };
   const name = (n: typeof a) => n.nodeDoc.metadata.name;
-  const listener = lab.spawn(b.name, withTracefs([process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b)]), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Strict rp_filter on b drops everything a sends to its eth0, the control
+  // channel too; as an operator would, reach b's listener over its other link
+  // (so it listens on every address there, not only its NIC's).
+  const rpFilter = lab.scenario.faults.some((f) => f.kind === 'rp-filter-strict');
+  const bind = rpFilter ? ['--bind', '0.0.0.0'] : [];
+  const listener = lab.spawn(b.name, withTracefs([process.execPath, VXPROBE_BIN, 'listen', '--iface', b.iface, '--once', '--name', name(b), ...bind]), { env, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     await waitForLine(listener, /waiting on/, 15_000, `vxprobe listen in ${b.netns.name}`);
     const ports = (opts.ports ?? lab.scenario.probePorts ?? [8472, 8475]).join(',');
-    // Strict rp_filter on b drops everything a sends to its eth0, the control
-    // channel too; as an operator would, reach b's listener over its other link.
-    const controlHost = lab.scenario.faults.some((f) => f.kind === 'rp-filter-strict') ? ['--control-host', RP_FILTER_SIDE_IP] : [];
+    const controlHost = rpFilter ? ['--control-host', RP_FILTER_SIDE_IP] : [];
     const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...controlHost, ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
     const started = performance.now();
     const run = await collect(lab.spawn(a.name, withTracefs([process.execPath, VXPROBE_BIN, ...args]), { env, stdio: ['ignore', 'pipe', 'pipe'] }));

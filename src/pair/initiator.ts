@@ -15,6 +15,7 @@ import { DEFAULT_CONTROL_PORT } from './control/limits.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
+import { newProbeKey } from './probe-auth.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
 import { DropTrace, arrivedHere } from '../host/drop-trace.js';
@@ -61,6 +62,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const baselinePort = opts.baselinePort ?? DEFAULT_BASELINE_PORT;
   if (ports.includes(baselinePort)) throw new UsageError(`baseline port ${baselinePort} must not be one of the probed ports`);
   const runId = randomInt(1, 0xffffffff);
+  // Tags every probe of this run; shared only inside the encrypted channel (probe-auth.ts).
+  const probeKey = newProbeKey();
   const sniffPorts = [...new Set([...ports, baselinePort])];
 
   const hop = await resolveNextHop(peerIp, { iface: opts.iface });
@@ -71,7 +74,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const tables = facts.tables;
   if (opts.name) tables.hostname = opts.name;
   markPhase('tables');
-  const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator' });
+  const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
   // Reverse probes arrive here: the kernel's reasons if it drops them.
   const drops = DropTrace.start(hop.ifname);
   let sender: ProbeSender | null = null;
@@ -81,7 +84,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     progress(`connecting to ${controlHost}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
     client = await ControlClient.connect({ host: controlHost, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
     markPhase('connected');
-    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports) });
+    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports), probeKey: probeKey.toString('hex') });
     markPhase('hello');
     const peer = hello.facts;
     const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer });
@@ -89,7 +92,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     await client.call('plan', { probes: plan.probes });
     markPhase('plan');
 
-    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peer, ports) };
+    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peer, ports), probeKey };
     sender = new ProbeSender(sniffer, ctx);
     const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
     const seen = () => [...sniffer.sightings, ...remote.sightings];

@@ -7,6 +7,7 @@ import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
 import type { ProbeSpec } from './plan-types.js';
 import { kernelDropCaptureSchema } from './kernel-drop-schema.js';
+import { PROBE_KEY_HEX } from './probe-auth.js';
 
 const MAX_LIST = 4096;
 const name = s.string({ max: 64 });
@@ -48,7 +49,8 @@ const holder = {
   check(value: unknown, path = '') {
     const kind = (value as { kind?: unknown } | null)?.kind;
     if (kind === 'vxlan') return s.object({ kind: s.literal('vxlan'), device: name, ifindex, vni }).check(value, path);
-    if (kind === 'process') return s.object({ kind: s.literal('process'), pid: u32, command: text, inode: count }).check(value, path);
+    // `command` is an executable name (host/ports.ts), never a command line.
+    if (kind === 'process') return s.object({ kind: s.literal('process'), pid: u32, command: s.string({ max: 255 }), inode: count }).check(value, path);
     return s.object({ kind: s.literal('socket'), inode: count, uid: u32 }).check(value, path);
   },
   describe: 'port holder',
@@ -151,13 +153,17 @@ export const icmpSighting: s.Schema<IcmpSighting> = s.object({
   nextHopMtu: s.nullable(s.int({ min: 0, max: 65535 })),
 });
 
+/** Most bytes of sightings one `observations` answer carries: well inside the 256 KiB line limit. */
+export const MAX_OBSERVATION_BYTES = 160 * 1024;
+
 /** Most probes one run may ask the listener to send (bounds its work per call). */
 export const MAX_PLAN = 256;
 
 export const pairMethods = {
   /** Opens the run: the listener collects its facts and starts sniffing. */
   hello: {
-    params: s.object({ runId: u32, ports: s.array(port, { min: 1, max: 8 }), baselinePort: port, initiatorVteps: s.array(vtepEndpoint, { max: 8 }) }),
+    // probeKey: the run's key for probe tags (probe-auth.ts), hex; secret, so only ever sent inside TLS.
+    params: s.object({ runId: u32, ports: s.array(port, { min: 1, max: 8 }), baselinePort: port, initiatorVteps: s.array(vtepEndpoint, { max: 8 }), probeKey: s.string({ max: 32, pattern: PROBE_KEY_HEX }) }),
     result: s.object({ facts: hostFactsSchema, peerIp: ip }),
   },
   /** The plan; the listener keeps only the reverse probes it will send. */

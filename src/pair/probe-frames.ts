@@ -3,7 +3,7 @@
 // the session (never from a message), so a peer can't aim our probes elsewhere.
 import type { HostTables } from '../host/types.js';
 import { buildFrame, type FrameSpec } from '../wire/frame.js';
-import { encodeToken } from '../wire/token.js';
+import { probePayload } from './probe-auth.js';
 import type { ProbeSpec } from './plan-types.js';
 import { vtepOnPort } from '../overlay/vtep.js';
 import { podForwardTarget } from './pod-forward.js';
@@ -28,6 +28,8 @@ export interface SendContext {
   facts: HostTables;
   /** The peer's VTEPs, from its facts. */
   peerVteps: VtepEndpoint[];
+  /** The run's probe key: every probe carries a tag made with it (probe-auth.ts). */
+  probeKey: Buffer;
 }
 
 export type BuiltProbe =
@@ -67,7 +69,7 @@ export function vtepEndpoints(facts: HostTables, ports: number[]): VtepEndpoint[
 }
 
 export function buildProbe(spec: ProbeSpec, seq: number, ctx: SendContext): BuiltProbe {
-  const payload = encodeToken({ runId: ctx.runId, probeId: spec.probeId, seq }, 'vxprobe');
+  const payload = probePayload(ctx.probeKey, { runId: ctx.runId, probeId: spec.probeId, seq });
   const outer: FrameSpec = {
     srcMac: ctx.srcMac,
     dstMac: ctx.nextHopMac,
@@ -154,7 +156,7 @@ function buildFromOwnTables(spec: ProbeSpec, seq: number, ctx: SendContext, oute
   if (fdb.dst !== ctx.peerIp) {
     return { path: 'none', reason: `own FDB sends ${neigh.mac} to ${fdb.dst}, not the peer ${ctx.peerIp}: not sent there` };
   }
-  const payload = encodeToken({ runId: ctx.runId, probeId: spec.probeId, seq }, 'vxprobe');
+  const payload = probePayload(ctx.probeKey, { runId: ctx.runId, probeId: spec.probeId, seq });
   return {
     path: 'wire',
     frame: buildFrame({

@@ -1,14 +1,22 @@
-// `vxprobe listen`: the passive side of a pairing. It answers an
-// authenticated initiator with its host facts, sniffs its NIC for the run,
-// and sends the reverse probes — only to the authenticated peer's address,
-// only from specs it builds itself, a bounded number of times.
+// `vxprobe listen`: the passive side of a pairing. It answers authenticated
+// initiators with its host facts, sniffs its NIC for each run, and sends the
+// reverse probes — only to the authenticated peer's address, only from specs
+// it builds itself, within a per-peer budget (docs/threat-model.md).
+//
+// Runs: one per session at a time. Calls that change the run (hello, plan,
+// finish) are serialised per session, and every path that replaces or ends a
+// run closes its sniffer and sockets: a session's end, the listener's close,
+// and a hello that completes after its session already ended.
 import { startHostFactsAsync } from '../host/facts.js';
 import type { HostFacts } from '../host/types.js';
 import { resolveNextHop } from '../host/next-hop.js';
-import { ControlServer, type SessionEnd } from './control/index.js';
+import { readAddrs } from '../host/netlink.js';
+import { UsageError } from '../errors.js';
+import { ControlServer, type ControlLimits, type SessionEnd } from './control/index.js';
+import { RejectLog } from './control/reject-log.js';
 import { implement } from './control/rpc.js';
 import type { Session } from './control/rpc.js';
-import { pairMethods } from './messages.js';
+import { MAX_OBSERVATION_BYTES, pairMethods } from './messages.js';
 import type { ProbeSpec } from './plan-types.js';
 import type { VtepEndpoint } from './probe-frames.js';
 import { factsForPeer } from './shared-facts.js';
@@ -16,6 +24,7 @@ import { ProbeSender } from './probe-sender.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
 import { DropTrace, arrivedHere } from '../host/drop-trace.js';
+import { DEFAULT_PEER_BUDGET, PeerBudget, type PeerBudgetLimits } from './peer-budget.js';
 
 export interface ListenOptions {
   iface: string;
@@ -23,17 +32,31 @@ export interface ListenOptions {
   /** This node's name in reports (Kubernetes node name; default: hostname). */
   name?: string;
   controlPort?: number;
+  /** Address to accept control connections on. Default: the first IPv4 address of `iface`; "0.0.0.0" for all. */
   bind?: string;
   /** Serve one pairing, then exit. */
   once?: boolean;
-  /** One line per event (session start/end, errors). */
+  /** Authenticated sessions at once, at most one per peer address (default 4; 1 with `once`). */
+  maxSessions?: number;
+  /** Per-peer budgets (runs per minute, reverse frames per 10 s). */
+  peerBudget?: Partial<PeerBudgetLimits>;
+  /** Control channel limits (tests and embedders). */
+  limits?: Partial<ControlLimits>;
+  /** Interval of the "rejected N unauthenticated connections" summary line, ms (default 60 s). */
+  rejectLogIntervalMs?: number;
+  /** One line per event (session start/end, errors, reject summaries). */
   log?: (line: string) => void;
 }
 
 export interface Listener {
   readonly port: number;
+  /** The address the control port is bound to. */
+  readonly host: string;
+  /** Runs open right now (each holds one sniffer). */
+  readonly openRuns: number;
   /** Resolves when the listener stopped (after close(), or after one session with `once`). */
   readonly done: Promise<void>;
+  /** Stops listening, ends every session and closes every sniffer. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -42,6 +65,7 @@ interface Run {
   ports: number[];
   facts: HostFacts;
   initiatorVteps: VtepEndpoint[];
+  probeKey: Buffer;
   sniffer: RunSniffer;
   sender: ProbeSender | null;
   reverse: Map<number, ProbeSpec>;
@@ -57,69 +81,135 @@ function closeRun(run: Run | undefined): void {
   run.drops.close();
 }
 
+const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+/** The first IPv4 address of `iface`: where the listener is reachable by default (not every address). */
+export function defaultBindAddress(iface: string): string {
+  const addr = readAddrs().find((a) => a.ifname === iface && a.family === 4);
+  if (!addr) throw new UsageError(`interface ${iface} has no IPv4 address to listen on: pass --bind ADDR (or --bind 0.0.0.0 for all)`);
+  return addr.address;
+}
+
+/** Items from `from` on, at most `maxItems` and at most `maxBytes` of JSON (at least one item when any is left). */
+export function pageByBytes<T>(items: readonly T[], from: number, maxItems: number, maxBytes: number): T[] {
+  const page: T[] = [];
+  let bytes = 0;
+  for (let i = from; i < items.length && page.length < maxItems; i++) {
+    bytes += JSON.stringify(items[i]).length + 1;
+    if (bytes > maxBytes && page.length > 0) break;
+    page.push(items[i]!);
+  }
+  return page;
+}
+
+/** Serialises async work per key: a later call starts when the earlier one settled. */
+class KeyedQueue {
+  private readonly tails = new Map<number, Promise<unknown>>();
+  run<T>(key: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}
+
 export async function listen(opts: ListenOptions): Promise<Listener> {
   const log = opts.log ?? (() => {});
   const runs = new Map<number, Run>();
+  const queue = new KeyedQueue();
+  const budget = new PeerBudget({ ...DEFAULT_PEER_BUDGET, ...opts.peerBudget });
+  const watched = new Set<number>();
+  let closed = false;
   const runOf = (session: Session): Run => {
     const run = runs.get(session.id);
-    if (!run) throw Object.assign(new Error('no run: call hello first'), { code: 'no-run' });
+    if (!run) throw coded('no run: call hello first', 'no-run');
     return run;
   };
+  const endRun = (sessionId: number): void => {
+    closeRun(runs.get(sessionId));
+    runs.delete(sessionId);
+  };
+  /** True when the session (or the listener) ended while we awaited: the caller must drop what it opened. */
+  const gone = (session: Session) => closed || session.signal.aborted;
 
   const handlers = implement(pairMethods, {
-    async hello(params, session) {
-      closeRun(runs.get(session.id));
-      const ports = [...new Set([...params.ports, params.baselinePort])];
-      // Tables read off the JS thread; the firewall tool and /proc scans overlap them.
-      const facts = await (await startHostFactsAsync({ iface: opts.iface, ports })).complete();
-      if (opts.name) facts.hostname = opts.name;
-      const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder' });
-      const run: Run = { runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, sniffer, sender: null, reverse: new Map(), rounds: new Set(), drops: DropTrace.start(facts.nic.name) };
-      runs.set(session.id, run);
-      session.signal.addEventListener('abort', () => {
-        closeRun(runs.get(session.id));
-        runs.delete(session.id);
-      });
-      log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
-      return { facts: factsForPeer(facts, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
-    },
+    hello: (params, session) =>
+      queue.run(session.id, async () => {
+        if (!budget.takeRun(session.peerAddress)) {
+          throw coded(`rate limit: at most ${opts.peerBudget?.runsPerMinute ?? DEFAULT_PEER_BUDGET.runsPerMinute} runs per minute per peer`, 'rate-limited');
+        }
+        endRun(session.id);
+        if (!watched.has(session.id)) {
+          // One abort listener per session, however many runs it opens.
+          watched.add(session.id);
+          session.signal.addEventListener('abort', () => {
+            watched.delete(session.id);
+            endRun(session.id);
+          }, { once: true });
+        }
+        const ports = [...new Set([...params.ports, params.baselinePort])];
+        // Tables read off the JS thread; the firewall tool and /proc scans overlap them.
+        const facts = await (await startHostFactsAsync({ iface: opts.iface, ports })).complete();
+        if (gone(session)) throw coded('session ended', 'closed');
+        if (opts.name) facts.hostname = opts.name;
+        const probeKey = Buffer.from(params.probeKey, 'hex');
+        const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder', probeKey });
+        runs.set(session.id, {
+          runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, probeKey, sniffer,
+          sender: null, reverse: new Map(), rounds: new Set(), drops: DropTrace.start(facts.nic.name),
+        });
+        log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
+        return { facts: factsForPeer(facts, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
+      }),
 
-    async plan(params, session) {
-      const run = runOf(session);
-      run.sniffer.setPlan(params.probes);
-      run.reverse = new Map(params.probes.filter((p) => p.direction === 'reverse').map((p) => [p.probeId, p]));
-      // Reverse probes leave the way the kernel routes to the peer, which on an
-      // asymmetric host may be another NIC than the one frames arrive on.
-      const hop = await resolveNextHop(session.peerAddress);
-      const wire = hop.ifname === run.sniffer.ifname ? null : PacketSocket.open(hop.ifname, { capture: false });
-      if (wire) log(`reverse probes to ${session.peerAddress} leave through ${hop.ifname}, not ${run.sniffer.ifname} (asymmetric routing)`);
-      run.sender?.close();
-      run.sender = new ProbeSender(run.sniffer, {
-        runId: run.runId,
-        srcIp: hop.srcIp,
-        srcMac: hop.srcMac,
-        nextHopMac: hop.nextHopMac,
-        // The session's authenticated address, never an address from a message.
-        peerIp: session.peerAddress,
-        facts: run.facts,
-        peerVteps: run.initiatorVteps,
-      }, wire);
-      return { accepted: run.reverse.size };
-    },
+    plan: (params, session) =>
+      queue.run(session.id, async () => {
+        const run = runOf(session);
+        run.sniffer.setPlan(params.probes);
+        run.reverse = new Map(params.probes.filter((p) => p.direction === 'reverse').map((p) => [p.probeId, p]));
+        // Reverse probes leave the way the kernel routes to the peer, which on an
+        // asymmetric host may be another NIC than the one frames arrive on.
+        const hop = await resolveNextHop(session.peerAddress);
+        if (gone(session) || runs.get(session.id) !== run) throw coded('run ended', 'closed');
+        const wire = hop.ifname === run.sniffer.ifname ? null : PacketSocket.open(hop.ifname, { capture: false });
+        if (wire) log(`reverse probes to ${session.peerAddress} leave through ${hop.ifname}, not ${run.sniffer.ifname} (asymmetric routing)`);
+        run.sender?.close();
+        run.sender = new ProbeSender(run.sniffer, {
+          runId: run.runId,
+          srcIp: hop.srcIp,
+          srcMac: hop.srcMac,
+          nextHopMac: hop.nextHopMac,
+          // The session's authenticated address, never an address from a message.
+          peerIp: session.peerAddress,
+          facts: run.facts,
+          peerVteps: run.initiatorVteps,
+          probeKey: run.probeKey,
+        }, wire);
+        return { accepted: run.reverse.size };
+      }),
 
     async send(params, session) {
       const run = runOf(session);
-      if (!run.sender) throw Object.assign(new Error('no plan: call plan first'), { code: 'no-plan' });
-      if (run.rounds.has(params.round)) throw Object.assign(new Error(`round ${params.round} already sent`), { code: 'repeated-round' });
+      if (!run.sender) throw coded('no plan: call plan first', 'no-plan');
+      if (run.rounds.has(params.round)) throw coded(`round ${params.round} already sent`, 'repeated-round');
+      const ids = [...new Set(params.probeIds)];
+      if (!budget.takeFrames(session.peerAddress, ids.length)) {
+        throw coded(`rate limit: at most ${opts.peerBudget?.framesPer10s ?? DEFAULT_PEER_BUDGET.framesPer10s} reverse probes per 10 s per peer`, 'rate-limited');
+      }
       run.rounds.add(params.round);
       let sent = 0;
       const notSent: { probeId: number; reason: string }[] = [];
-      for (const id of new Set(params.probeIds)) {
+      for (const id of ids) {
         const spec = run.reverse.get(id);
         if (!spec) {
           notSent.push({ probeId: id, reason: 'not a reverse probe of this run' });
           continue;
         }
+        if (runs.get(session.id) !== run) break;
         const outcome = await run.sender.send(spec, params.round);
         if (outcome.sent) sent++;
         else notSent.push({ probeId: id, reason: outcome.reason });
@@ -129,41 +219,56 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
 
     async observations(params, session) {
       const run = runOf(session);
-      const sightings = run.sniffer.sightings.slice(params.fromSighting, params.fromSighting + 2048);
-      const icmp = run.sniffer.icmp.slice(params.fromIcmp, params.fromIcmp + 2048);
-      return { sightings, icmp, dropped: run.sniffer.stats().dropped };
+      // Paged by bytes, not by count, so the answer always fits in one message.
+      return {
+        sightings: pageByBytes(run.sniffer.sightings, params.fromSighting, 2048, MAX_OBSERVATION_BYTES / 2),
+        icmp: pageByBytes(run.sniffer.icmp, params.fromIcmp, 2048, MAX_OBSERVATION_BYTES / 2),
+        dropped: run.sniffer.stats().dropped,
+      };
     },
 
-    async finish(_params, session) {
-      const run = runs.get(session.id);
-      const kernelDrops = run?.drops.stop(arrivedHere(run.sniffer.sightings));
-      closeRun(run);
-      runs.delete(session.id);
-      return kernelDrops ? { kernelDrops } : {};
-    },
+    finish: (_params, session) =>
+      queue.run(session.id, async () => {
+        const run = runs.get(session.id);
+        const kernelDrops = run?.drops.stop(arrivedHere(run.sniffer.sightings));
+        endRun(session.id);
+        return kernelDrops ? { kernelDrops } : {};
+      }),
   });
 
+  const once = opts.once ?? false;
+  const rejects = new RejectLog({ intervalMs: opts.rejectLogIntervalMs, log });
   const server = await ControlServer.listen({
     port: opts.controlPort,
-    host: opts.bind,
+    host: opts.bind ?? defaultBindAddress(opts.iface),
     secret: opts.secret,
     handlers,
-    once: opts.once,
+    once,
+    limits: { maxSessions: opts.maxSessions ?? (once ? 1 : 4), ...opts.limits },
+    onReject: (source, reason) => rejects.note(source, reason),
     onSessionEnd: (end: SessionEnd) => {
+      if (!end.session) return; // unauthenticated: summarised by the reject log
       if (end.error) log(`session from ${end.peerAddress} ended: ${end.error.message}`);
-      else if (end.session) log(`session from ${end.peerAddress} done`);
+      else log(`session from ${end.peerAddress} done`);
     },
   });
+  const shutdown = () => {
+    closed = true;
+    for (const run of runs.values()) closeRun(run);
+    runs.clear();
+    rejects.close();
+  };
   return {
     port: server.port,
-    done: server.done.finally(() => {
-      for (const run of runs.values()) closeRun(run);
-      runs.clear();
-    }),
+    host: server.host,
+    get openRuns() {
+      return runs.size;
+    },
+    done: server.done.finally(shutdown),
     close: async () => {
+      closed = true;
       await server.close();
-      for (const run of runs.values()) closeRun(run);
-      runs.clear();
+      shutdown();
     },
   };
 }

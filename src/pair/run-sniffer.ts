@@ -5,11 +5,18 @@ import type { IcmpSighting, Sighting } from '../diagnose/types.js';
 import type { ParsedFrame } from '../wire/frame.js';
 import { PacketSocket, type CapturedFrame } from '../wire/packet-socket.js';
 import type { Direction } from './plan-types.js';
+import { hasValidTag } from './probe-auth.js';
 
 export type Role = 'initiator' | 'responder';
 
-/** Caps what one side keeps, so a flood of replayed tokens can't eat memory. */
+/** Caps what one side keeps, so a flood of replayed frames can't eat memory. */
 const MAX_SIGHTINGS = 20_000;
+/**
+ * Sightings kept per probe: a probe is sent at most 3 copies x 16 rounds and
+ * seen at most going out and coming in (request and echo reply), so anything
+ * beyond this is replayed frames that add no evidence.
+ */
+const MAX_PER_PROBE = 3 * 16 * 4;
 
 function innerKind(f: ParsedFrame): Sighting['inner'] {
   const icmp = f.inner?.icmp;
@@ -50,11 +57,16 @@ export class RunSniffer {
   /** Frames seen before the plan was known (the peer may start sending first). */
   private early: CapturedFrame[] = [];
   private error: Error | null = null;
+  private readonly perProbe = new Map<number, number>();
+  private readonly seenKeys = new Set<string>();
+  /** Frames carrying this run's token with a missing or wrong tag: forged or corrupted, never recorded. */
+  unauthenticated = 0;
 
   private constructor(
     private readonly socket: PacketSocket,
     private readonly runId: number,
     private readonly role: Role,
+    private readonly probeKey: Buffer,
   ) {
     // Every frame is parsed natively into the batch's flat records; only the
     // ones carrying this run's token become objects.
@@ -71,9 +83,10 @@ export class RunSniffer {
     });
   }
 
-  static open(iface: string, opts: { ports: number[]; runId: number; role: Role }): RunSniffer {
-    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ringBlocks: 8 });
-    return new RunSniffer(socket, opts.runId, opts.role);
+  /** `probeKey`: the run's probe key; only frames whose tag it verifies are recorded (probe-auth.ts). */
+  static open(iface: string, opts: { ports: number[]; runId: number; role: Role; probeKey: Buffer }): RunSniffer {
+    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ringBlocks: 8, raw: true });
+    return new RunSniffer(socket, opts.runId, opts.role, opts.probeKey);
   }
 
   get ifname(): string {
@@ -107,12 +120,17 @@ export class RunSniffer {
       const quoted = f.icmp?.quoted?.token;
       const token = f.token ?? quoted;
       if (!token || token.runId !== this.runId) continue;
+      if (!c.raw || !hasValidTag(this.probeKey, c.raw, token)) {
+        this.unauthenticated += 1;
+        continue;
+      }
       const direction = this.directions.get(token.probeId);
       if (!direction) {
         if (this.directions.size === 0 && this.early.length < 1000) this.early.push(c);
         continue;
       }
       const at = this.atFor(direction);
+      if (!this.keep(c, token.probeId, token.seq)) continue;
       if (quoted && f.icmp && f.ipv4) {
         this.icmp.push({ probeId: token.probeId, at, time: c.time, from: f.ipv4.src, type: f.icmp.type, code: f.icmp.code, nextHopMtu: f.icmp.nextHopMtu });
         continue;
@@ -120,6 +138,21 @@ export class RunSniffer {
       const s = toSighting(c, at);
       if (s) this.sightings.push(s);
     }
+  }
+
+  /**
+   * Bounds what one probe may record: an exact repeat of a frame already seen
+   * (a replay) adds nothing, and no probe records more than MAX_PER_PROBE.
+   */
+  private keep(c: CapturedFrame, probeId: number, seq: number): boolean {
+    const f = c.frame;
+    const key = `${probeId}/${seq}/${c.direction}/${f.icmp ? `icmp${f.icmp.type}` : ''}/${innerKind(f) ?? ''}/${f.udp?.dstPort ?? ''}/${f.vxlan?.vni ?? ''}`;
+    if (this.seenKeys.has(key)) return false;
+    const n = this.perProbe.get(probeId) ?? 0;
+    if (n >= MAX_PER_PROBE) return false;
+    this.seenKeys.add(key);
+    this.perProbe.set(probeId, n + 1);
+    return true;
   }
 
   /** Sends a frame out of the sniffed NIC. */

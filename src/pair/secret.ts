@@ -1,19 +1,23 @@
 // The shared secret of a pairing: from a file or the environment, never from a
 // command-line value (argv is visible to every user through /proc/PID/cmdline).
-import { readFileSync, statSync } from 'node:fs';
+// See docs/threat-model.md, "The secret".
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
 export const MIN_SECRET_BYTES = 16;
 export const MAX_SECRET_BYTES = 4096;
 export const SECRET_ENV = 'VXPROBE_SECRET';
+/** Below this many estimated bits a secret could be guessed by an attacker who can try it against a listener or a captured handshake. */
+export const MIN_SECRET_BITS = 40;
+const GENERATE = '`head -c 32 /dev/urandom | base64`';
 
 export interface LoadSecretOptions {
   /** Path from `--secret-file`; wins over the environment when both are set. */
   secretFile?: string;
-  /** Defaults to process.env. */
+  /** Defaults to process.env. The secret is removed from it once read, so no child process inherits it. */
   env?: NodeJS.ProcessEnv;
-  /** Where warnings go (a secret file readable by group/others); defaults to stderr. */
-  warn?: (message: string) => void;
+  /** The uid a secret file must belong to (default 0, root; tests pass their own). */
+  ownerUid?: number;
 }
 
 const NO_SECRET = `no secret: pass --secret-file FILE or set ${SECRET_ENV} (the same on both nodes)`;
@@ -26,45 +30,89 @@ function trimTrailingNewline(bytes: Buffer): Buffer {
   return bytes.subarray(0, end);
 }
 
-function readSecretFile(path: string, warn: (message: string) => void): Buffer {
-  let mode: number;
-  let size: number;
+/**
+ * Opens once, then checks and reads that same descriptor (no stat-then-read
+ * race): O_NOFOLLOW refuses a symlink swapped in, O_NONBLOCK keeps a FIFO
+ * from blocking us, fstat sees exactly what we read.
+ */
+function readSecretFile(path: string, ownerUid: number): Buffer {
+  let fd: number;
   try {
-    const st = statSync(path);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const hint = code === 'ELOOP' ? ': it is a symlink; point --secret-file at the file itself' : '';
+    throw new UsageError(`cannot read secret file ${path} (${code})${hint}`);
+  }
+  try {
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new UsageError(`secret file ${path} is not a regular file`);
-    mode = st.mode;
-    size = st.size;
+    if (st.uid !== ownerUid) {
+      throw new UsageError(`secret file ${path} is owned by uid ${st.uid}, not ${ownerUid === 0 ? 'root' : `uid ${ownerUid}`}: whoever owns it can choose the secret; chown root it`);
+    }
+    if ((st.mode & 0o077) !== 0) {
+      throw new UsageError(
+        `secret file ${path} is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it (in Kubernetes: defaultMode: 0400)`,
+      );
+    }
+    if (st.size > MAX_SECRET_BYTES + 2) throw new UsageError(`secret file ${path} is larger than ${MAX_SECRET_BYTES} bytes: is it the right file?`);
+    const buf = Buffer.alloc(MAX_SECRET_BYTES + 3);
+    let len = 0;
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len >= buf.length) throw new UsageError(`secret file ${path} is larger than ${MAX_SECRET_BYTES} bytes: is it the right file?`);
+    }
+    return buf.subarray(0, len);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new UsageError(`cannot read secret file ${path} (${code})`);
-  }
-  if (size > MAX_SECRET_BYTES + 2) throw new UsageError(`secret file ${path} is larger than ${MAX_SECRET_BYTES} bytes: is it the right file?`);
-  if ((mode & 0o077) !== 0) {
-    // A warning, not a refusal: secrets mounted from Kubernetes Secrets or
-    // ConfigMaps are often 0644 inside a root-only container.
-    warn(`warning: secret file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
-  }
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError(`cannot read secret file ${path} (${code})`);
+  } finally {
+    closeSync(fd);
   }
 }
 
 /**
- * Loads the shared secret. Throws UsageError when there is none, it is shorter
- * than MIN_SECRET_BYTES, or the file cannot be read. Never includes the secret
- * in any message.
+ * A rough lower bound of the secret's entropy in bits: its length times the
+ * Shannon entropy of its byte frequencies, and 0 for a constant step
+ * ("aaaa…", "abcd…") or a short unit repeated ("passwordpassword",
+ * "0123456789012345"). Random base64/hex of 16+ characters passes; a word, a
+ * run or a pattern does not.
+ */
+export function estimateSecretBits(secret: Buffer): number {
+  if (secret.length < 2) return 0;
+  for (let period = 1; period <= Math.floor((secret.length * 2) / 3); period++) {
+    let repeats = true;
+    for (let i = period; i < secret.length && repeats; i++) repeats = secret[i] === secret[i - period];
+    if (repeats) return 0;
+  }
+  const step = secret[1]! - secret[0]!;
+  let constantStep = true;
+  for (let i = 2; i < secret.length && constantStep; i++) constantStep = secret[i]! - secret[i - 1]! === step;
+  if (constantStep) return 0;
+  const counts = new Map<number, number>();
+  for (const b of secret) counts.set(b, (counts.get(b) ?? 0) + 1);
+  let perByte = 0;
+  for (const c of counts.values()) {
+    const p = c / secret.length;
+    perByte -= p * Math.log2(p);
+  }
+  return perByte * secret.length;
+}
+
+/**
+ * Loads the shared secret. Throws UsageError when there is none, it is too
+ * short or too guessable, or the file is unsafe or unreadable. Never includes
+ * the secret in any message.
  */
 export function loadSecret(opts: LoadSecretOptions = {}): Buffer {
   const env = opts.env ?? process.env;
-  const warn = opts.warn ?? ((m: string) => process.stderr.write(`vxprobe: ${m}\n`));
   let raw: Buffer;
   let source: string;
   if (opts.secretFile !== undefined && opts.secretFile !== '') {
-    raw = readSecretFile(opts.secretFile, warn);
+    raw = readSecretFile(opts.secretFile, opts.ownerUid ?? 0);
     source = `secret file ${opts.secretFile}`;
   } else {
     const value = env[SECRET_ENV];
@@ -72,13 +120,16 @@ export function loadSecret(opts: LoadSecretOptions = {}): Buffer {
     raw = Buffer.from(value, 'utf8');
     source = SECRET_ENV;
   }
+  // Read once; no child process (nft, iptables-save, ...) inherits it from here on.
+  delete env[SECRET_ENV];
   const secret = trimTrailingNewline(raw);
   if (secret.length === 0) throw new UsageError(`${NO_SECRET}; ${source} is empty`);
   if (secret.length < MIN_SECRET_BYTES) {
-    throw new UsageError(
-      `secret from ${source} is ${secret.length} bytes; use at least ${MIN_SECRET_BYTES} (e.g. \`head -c 32 /dev/urandom | base64\`)`,
-    );
+    throw new UsageError(`secret from ${source} is ${secret.length} bytes; use at least ${MIN_SECRET_BYTES} (e.g. ${GENERATE})`);
   }
   if (secret.length > MAX_SECRET_BYTES) throw new UsageError(`secret from ${source} is longer than ${MAX_SECRET_BYTES} bytes`);
+  if (estimateSecretBits(secret) < MIN_SECRET_BITS) {
+    throw new UsageError(`secret from ${source} is too easy to guess (repeated or patterned characters); use a random one, e.g. ${GENERATE}`);
+  }
   return Buffer.from(secret);
 }

@@ -3,6 +3,8 @@
 // "Probe tokens"; docs/frame-path.md). Its layout ("VXPB" | version | 3 zero bytes | u32 runId | u32 probeId |
 // u32 seq, big endian) is defined once, in native/frame_codec.h, and read
 // from the addon on first use (never at import, so `--help` needs no addon).
+// Pairing probes follow the token with an 8-byte authenticator
+// (src/pair/probe-auth.ts; docs/threat-model.md).
 import { native } from '../native.js';
 import type { TokenLayout } from './codec-binding.js';
 

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function peer(): Promise<LinePeer> {
   if (!fixture) throw new Error('no server');
-  const p = await LinePeer.connect(fixture.port);
+  const p = await LinePeer.connect(fixture.port, SECRET);
   peers.push(p);
   return p;
 }
@@ -63,7 +63,18 @@ async function stillServes(): Promise<void> {
 }
 
 describe('control channel abuse (server side)', () => {
-  it('wrong secret: rejected with reason, handler never called', async () => {
+  it('wrong secret: the TLS handshake fails, handler never called', async () => {
+    fixture = await startServer();
+    const err = (await LinePeer.connect(fixture.port, OTHER_SECRET).catch((e: unknown) => e)) as NodeJS.ErrnoException;
+    expect(err.code).toMatch(/^ERR_SSL_/);
+    const end = fixture.ends[0] ?? (await fixture.nextEnd());
+    expect(end.session).toBeUndefined();
+    expect(end.error?.code).toBe('auth');
+    expect(end.error?.message).toMatch(/^peer failed authentication: different secret\? \(TLS handshake failed: ERR_SSL_/);
+    await stillServes();
+  });
+
+  it('right TLS key, wrong inner proof: rejected with reason (the inner handshake still checks)', async () => {
     fixture = await startServer();
     const p = await peer();
     const answer = await p.clientHandshake(OTHER_SECRET);
@@ -73,10 +84,20 @@ describe('control channel abuse (server side)', () => {
     await stillServes();
   });
 
+  it('plain TCP (no TLS) gets nothing readable and is dropped', async () => {
+    fixture = await startServer();
+    const p = await LinePeer.connect(fixture.port, null);
+    peers.push(p);
+    p.sendJson({ type: 'hello', v: 2, nonce: 'ab'.repeat(32) });
+    await p.closedPromise;
+    expect(p.lines.filter((l) => l.includes('challenge'))).toEqual([]);
+    await stillServes();
+  });
+
   it('the server never answers hello with a MAC (nothing to guess offline from)', async () => {
     fixture = await startServer();
     const p = await peer();
-    p.sendJson({ type: 'hello', v: 1, nonce: 'ab'.repeat(32) });
+    p.sendJson({ type: 'hello', v: 2, nonce: 'ab'.repeat(32) });
     const challenge = await p.readJson();
     expect(Object.keys(challenge ?? {}).sort()).toEqual(['nonce', 'type', 'v']);
   });
@@ -86,7 +107,7 @@ describe('control channel abuse (server side)', () => {
     const p = await peer();
     const { proofFor } = await import('./control-raw-peer.js');
     const nc = Buffer.alloc(32, 7);
-    p.sendJson({ type: 'hello', v: 1, nonce: nc.toString('hex') });
+    p.sendJson({ type: 'hello', v: 2, nonce: nc.toString('hex') });
     const challenge = await p.readJson();
     const ns = Buffer.from(String(challenge?.nonce), 'hex');
     // Even knowing a valid *server* proof for these nonces would not help.
@@ -245,7 +266,7 @@ describe('control channel abuse (server side)', () => {
   it('a peer that stops after hello is cut off after the handshake timeout', async () => {
     fixture = await startServer({ limits: { handshakeTimeoutMs: 200 } });
     const p = await peer();
-    p.sendJson({ type: 'hello', v: 1, nonce: 'cd'.repeat(32) });
+    p.sendJson({ type: 'hello', v: 2, nonce: 'cd'.repeat(32) });
     expect((await serverEnds(p)).error).toBe('peer stalled during handshake after 200 ms');
     await stillServes();
   });
@@ -263,9 +284,9 @@ describe('control channel abuse (server side)', () => {
   it('a wrong protocol version is rejected with a hint', async () => {
     fixture = await startServer();
     const p = await peer();
-    p.sendJson({ type: 'hello', v: 2, nonce: 'ef'.repeat(32) });
-    expect(await p.readJson()).toEqual({ type: 'reject', code: 'version', reason: 'this listener speaks control protocol v1' });
-    expect((await serverEnds(p)).error).toBe('peer speaks control protocol v2, we speak v1: run the same vxprobe version on both nodes');
+    p.sendJson({ type: 'hello', v: 3, nonce: 'ef'.repeat(32) });
+    expect(await p.readJson()).toEqual({ type: 'reject', code: 'version', reason: 'this listener speaks control protocol v2' });
+    expect((await serverEnds(p)).error).toBe('peer speaks control protocol v3, we speak v2: run the same vxprobe version on both nodes');
     await stillServes();
   });
 

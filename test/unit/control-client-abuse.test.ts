@@ -19,11 +19,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function hostile(behave: (peer: LinePeer) => Promise<void> | void): Promise<number> {
+async function hostile(behave: (peer: LinePeer) => Promise<void> | void, tlsSecret: Buffer | null = SECRET): Promise<number> {
   const started = await rawServer((peer) => {
     peers.push(peer);
     void Promise.resolve(behave(peer)).catch(() => undefined);
-  });
+  }, tlsSecret);
   server = started.server;
   return started.port;
 }
@@ -62,13 +62,27 @@ describe('control channel abuse (client side)', () => {
     expect(after).toEqual([{ type: 'reject', code: 'auth', reason: 'authentication failed' }]);
   });
 
+  it('a listener holding another secret: the TLS handshake fails as an auth error', async () => {
+    const port = await hostile(() => undefined, OTHER_SECRET);
+    const err = (await connect(port).catch((e: unknown) => e)) as ControlError;
+    expect(err.code).toBe('auth');
+    expect(err.message).toMatch(/^peer failed authentication: different secret\? \(the TLS handshake with 127\.0\.0\.1:\d+ failed/);
+  });
+
   it('something that is not vxprobe (an HTTP server)', async () => {
+    const port = await hostile((peer) => peer.sendRaw('HTTP/1.1 400 Bad Request\r\n\r\n'), null);
+    const err = (await connect(port).catch((e: unknown) => e)) as ControlError;
+    expect(err.code).toBe('protocol');
+    expect(err.message).toMatch(/^peer 127\.0\.0\.1:\d+ is not a vxprobe control endpoint of this version \(TLS handshake failed: ERR_SSL_/);
+  });
+
+  it('an inner handshake with garbage after TLS', async () => {
     const port = await hostile((peer) => peer.sendRaw('HTTP/1.1 400 Bad Request\r\n\r\n'));
     await expect(connect(port)).rejects.toThrow('peer is not a vxprobe control endpoint: it sent "HTTP/1.1 400 Bad Request\\x0d"');
   });
 
   it('a listener that closes during the handshake', async () => {
-    const port = await hostile((peer) => peer.close());
+    const port = await hostile((peer) => void peer.socket.end());
     await expect(connect(port)).rejects.toThrow(/^peer closed the connection during the handshake$/);
   });
 

@@ -26,7 +26,9 @@ export interface Fixture {
   nextEnd(): Promise<SessionEnd>;
 }
 
-export async function startServer(opts: { once?: boolean; limits?: Partial<ControlLimits> } = {}): Promise<Fixture> {
+export async function startServer(
+  opts: { once?: boolean; limits?: Partial<ControlLimits>; onReject?: (source: string, reason: string) => void } = {},
+): Promise<Fixture> {
   const effects: Fixture['effects'] = [];
   const ends: SessionEnd[] = [];
   const sessions: Session[] = [];
@@ -55,6 +57,7 @@ export async function startServer(opts: { once?: boolean; limits?: Partial<Contr
     once: opts.once,
     limits: { handshakeTimeoutMs: 1500, idleTimeoutMs: 1500, ...opts.limits },
     onSession: (session) => sessions.push(session),
+    onReject: opts.onReject,
     onSessionEnd: (end) => {
       ends.push(end);
       const waiters = endWaiters;

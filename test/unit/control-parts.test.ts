@@ -1,6 +1,8 @@
 // The pieces under the control channel: strict schemas, line framing,
 // canonical JSON and the shared secret.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -10,7 +12,7 @@ import { canonicalJson } from '../../src/pair/control/auth.js';
 import { excerpt } from '../../src/pair/control/errors.js';
 import { LineSplitter } from '../../src/pair/control/framing.js';
 import { s } from '../../src/pair/control/index.js';
-import { loadSecret } from '../../src/pair/secret.js';
+import { estimateSecretBits, loadSecret, MIN_SECRET_BITS } from '../../src/pair/secret.js';
 
 describe('strict schemas', () => {
   const facts = s.object({
@@ -120,43 +122,45 @@ describe('canonical JSON and excerpts', () => {
 describe('loadSecret', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vxp-secret-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const uid = process.getuid?.() ?? 0;
+  const GOOD = 'q7Zp2mW9xK4vB1nR8tY3';
   const file = (name: string, content: string | Buffer, mode = 0o600): string => {
     const path = join(dir, name);
     writeFileSync(path, content);
     chmodSync(path, mode);
     return path;
   };
-  const noWarn = (m: string): void => {
-    throw new Error(`unexpected warning: ${m}`);
-  };
+  const load = (o: Parameters<typeof loadSecret>[0]) => loadSecret({ ownerUid: uid, ...o });
 
   it('reads the file, trimming one trailing newline', () => {
-    const path = file('ok', 'abcdefghijklmnopqrstuvwxyz\n');
-    expect(loadSecret({ secretFile: path, env: {}, warn: noWarn }).toString()).toBe('abcdefghijklmnopqrstuvwxyz');
-    const crlf = file('crlf', 'abcdefghijklmnopqrstuvwxyz\r\n');
-    expect(loadSecret({ secretFile: crlf, env: {}, warn: noWarn }).toString()).toBe('abcdefghijklmnopqrstuvwxyz');
+    const path = file('ok', `${GOOD}\n`);
+    expect(load({ secretFile: path, env: {} }).toString()).toBe(GOOD);
+    const crlf = file('crlf', `${GOOD}\r\n`);
+    expect(load({ secretFile: crlf, env: {} }).toString()).toBe(GOOD);
   });
 
   it('prefers --secret-file over the environment', () => {
     const path = file('pref', 'from-the-file-0123456789');
-    expect(loadSecret({ secretFile: path, env: { VXPROBE_SECRET: 'from-the-env-0123456789' } }).toString()).toBe('from-the-file-0123456789');
+    expect(load({ secretFile: path, env: { VXPROBE_SECRET: 'from-the-env-0123456789' } }).toString()).toBe('from-the-file-0123456789');
   });
 
-  it('reads VXPROBE_SECRET', () => {
-    expect(loadSecret({ env: { VXPROBE_SECRET: 'sixteen-bytes-ok' } }).toString()).toBe('sixteen-bytes-ok');
+  it('reads VXPROBE_SECRET and removes it from the environment (no child inherits it)', () => {
+    const env: NodeJS.ProcessEnv = { VXPROBE_SECRET: 'sixteen-bytes-ok', PATH: '/bin' };
+    expect(load({ env }).toString()).toBe('sixteen-bytes-ok');
+    expect(env).toEqual({ PATH: '/bin' });
   });
 
   it('no secret, empty secret: UsageError naming both ways to give one', () => {
     const message = 'no secret: pass --secret-file FILE or set VXPROBE_SECRET (the same on both nodes)';
-    expect(() => loadSecret({ env: {} })).toThrow(new UsageError(message));
-    expect(() => loadSecret({ env: { VXPROBE_SECRET: '' } })).toThrow(message);
-    expect(() => loadSecret({ secretFile: file('empty', '\n'), env: {} })).toThrow(`${message}; secret file`);
+    expect(() => load({ env: {} })).toThrow(new UsageError(message));
+    expect(() => load({ env: { VXPROBE_SECRET: '' } })).toThrow(message);
+    expect(() => load({ secretFile: file('empty', '\n'), env: {} })).toThrow(`${message}; secret file`);
   });
 
   it('too short: UsageError with the minimum and without the secret', () => {
     const err = (() => {
       try {
-        loadSecret({ env: { VXPROBE_SECRET: 'hunter2' } });
+        load({ env: { VXPROBE_SECRET: 'hunter2' } });
       } catch (e) {
         return e as Error;
       }
@@ -167,14 +171,45 @@ describe('loadSecret', () => {
     expect(err?.message).not.toContain('hunter2');
   });
 
-  it('missing file: UsageError naming the file', () => {
-    expect(() => loadSecret({ secretFile: join(dir, 'nope'), env: {} })).toThrow(new UsageError(`cannot read secret file ${join(dir, 'nope')} (ENOENT)`));
+  it.each(['aaaaaaaaaaaaaaaaaaaa', 'abcdefghijklmnopqrstuvwxyz', '0123456789012345', 'passwordpassword', 'abababababababababab'])('a guessable secret (%s) is refused', (weak) => {
+    expect(() => load({ env: { VXPROBE_SECRET: weak } })).toThrow(/^secret from VXPROBE_SECRET is too easy to guess .*head -c 32 \/dev\/urandom \| base64/);
   });
 
-  it('a group/world-readable file is used, with a warning naming the fix', () => {
-    const path = file('open', 'abcdefghijklmnopqrstuvwxyz', 0o644);
-    const warnings: string[] = [];
-    expect(loadSecret({ secretFile: path, env: {}, warn: (m) => warnings.push(m) }).length).toBe(26);
-    expect(warnings).toEqual([`warning: secret file ${path} is readable by group or others (mode 644); chmod 600 it`]);
+  it('random secrets pass (base64 of 16+ bytes, hex of 8+ bytes)', () => {
+    for (let i = 0; i < 200; i++) {
+      expect(estimateSecretBits(Buffer.from(randomBytes(16).toString('base64')))).toBeGreaterThanOrEqual(MIN_SECRET_BITS);
+      expect(estimateSecretBits(Buffer.from(randomBytes(8).toString('hex')))).toBeGreaterThanOrEqual(MIN_SECRET_BITS);
+    }
+  });
+
+  it('missing file: UsageError naming the file', () => {
+    expect(() => load({ secretFile: join(dir, 'nope'), env: {} })).toThrow(new UsageError(`cannot read secret file ${join(dir, 'nope')} (ENOENT)`));
+  });
+
+  it.each([0o644, 0o640, 0o604, 0o620, 0o660])('a file with mode %o (group/others can read or write) is refused', (mode) => {
+    const path = file(`open-${mode}`, GOOD, mode);
+    expect(() => load({ secretFile: path, env: {} })).toThrow(
+      new UsageError(`secret file ${path} is readable or writable by group or others (mode ${mode.toString(8)}): chmod 600 it (in Kubernetes: defaultMode: 0400)`),
+    );
+  });
+
+  it('a file owned by another user is refused (its owner could choose the secret)', () => {
+    const path = file('theirs', GOOD);
+    expect(() => loadSecret({ secretFile: path, env: {}, ownerUid: uid + 1 })).toThrow(/^secret file .* is owned by uid \d+, not uid \d+: whoever owns it can choose the secret/);
+    if (uid === 0) {
+      chownSync(path, 1234, 1234);
+      expect(() => loadSecret({ secretFile: path, env: {} })).toThrow(`secret file ${path} is owned by uid 1234, not root`);
+    }
+  });
+
+  it('a symlink, a directory or a FIFO is refused without blocking', () => {
+    const target = file('target', GOOD);
+    const link = join(dir, 'link');
+    symlinkSync(target, link);
+    expect(() => load({ secretFile: link, env: {} })).toThrow(/\(ELOOP\): it is a symlink/);
+    expect(() => load({ secretFile: dir, env: {} })).toThrow(`secret file ${dir} is not a regular file`);
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    expect(() => load({ secretFile: fifo, env: {} })).toThrow(`secret file ${fifo} is not a regular file`);
   });
 });

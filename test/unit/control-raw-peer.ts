@@ -2,8 +2,17 @@
 // format from its documentation (src/pair/control/channel.ts) with node:crypto
 // alone, so the tests check the documented protocol rather than our own
 // helpers, and it can send anything: valid, replayed, tampered or garbage lines.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createSecureContext, TLSSocket, type TLSSocketOptions } from 'node:tls';
+
+// The transport as documented in src/pair/control/tls.ts: TLS 1.2,
+// ECDHE-PSK-CHACHA20-POLY1305, PSK = HKDF-SHA256(secret, salt, info), identity.
+const TLS = { ciphers: 'ECDHE-PSK-CHACHA20-POLY1305', minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const;
+export const PSK_IDENTITY = 'vxprobe-control-v2';
+export function pskFor(secret: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'vxprobe control channel', 'tls-psk v2', 32));
+}
 
 function hmac(key: Buffer, ...parts: (string | Buffer)[]): Buffer {
   const h = createHmac('sha256', key);
@@ -19,7 +28,7 @@ function canon(value: unknown): string {
 }
 
 export function proofFor(secret: Buffer, role: 'client' | 'server', nc: Buffer, ns: Buffer): string {
-  return hmac(secret, `vxprobe-v1 ${role}-proof\0`, nc, ns).toString('hex');
+  return hmac(secret, `vxprobe-v2 ${role}-proof\0`, nc, ns).toString('hex');
 }
 
 /** A line-oriented socket with a queue of received lines and a close notification. */
@@ -57,10 +66,22 @@ export class LinePeer {
     );
   }
 
-  static connect(port: number): Promise<LinePeer> {
+  /**
+   * Connects over TLS-PSK keyed from `secret` (the real transport), or over
+   * plain TCP with `secret: null` (what a scanner without the secret does).
+   * `localAddress` picks the source (any 127.x.y.z on Linux loopback).
+   */
+  static connect(port: number, secret: Buffer | null, localAddress?: string): Promise<LinePeer> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => resolve(new LinePeer(socket, 'client')));
+      if (secret === null) {
+        const socket = connect({ host: '127.0.0.1', port, localAddress });
+        socket.once('connect', () => resolve(new LinePeer(socket, 'client')));
+        socket.once('error', reject);
+        return;
+      }
+      const psk = pskFor(secret);
+      const socket = tlsConnect({ host: '127.0.0.1', port, ...TLS, checkServerIdentity: () => undefined, pskCallback: () => ({ psk, identity: PSK_IDENTITY }) });
+      socket.once('secureConnect', () => resolve(new LinePeer(socket, 'client')));
       socket.once('error', reject);
     });
   }
@@ -113,7 +134,7 @@ export class LinePeer {
    */
   async clientHandshake(secret: Buffer): Promise<Record<string, unknown> | undefined> {
     const nc = randomBytes(32);
-    this.sendJson({ type: 'hello', v: 1, nonce: nc.toString('hex') });
+    this.sendJson({ type: 'hello', v: 2, nonce: nc.toString('hex') });
     const challenge = await this.readJson();
     if (!challenge || challenge.type !== 'challenge') return challenge;
     const ns = Buffer.from(challenge.nonce as string, 'hex');
@@ -131,7 +152,7 @@ export class LinePeer {
     if (!hello) throw new Error('test server: no hello');
     const nc = Buffer.from(hello.nonce as string, 'hex');
     const ns = randomBytes(32);
-    this.sendJson({ type: 'challenge', v: 1, nonce: ns.toString('hex') });
+    this.sendJson({ type: 'challenge', v: 2, nonce: ns.toString('hex') });
     const proof = await this.readJson();
     if (!proof) throw new Error('test server: no proof');
     this.sendJson({ type: 'welcome', mac: proofFor(secret, 'server', nc, ns) });
@@ -143,9 +164,19 @@ export class LinePeer {
   }
 }
 
-/** A raw TCP server on 127.0.0.1 handing each connection to `onPeer`. */
-export async function rawServer(onPeer: (peer: LinePeer) => void): Promise<{ server: Server; port: number }> {
-  const server = createServer((socket) => onPeer(new LinePeer(socket, 'server')));
+/** A raw server on 127.0.0.1 handing each connection to `onPeer`: TLS-PSK keyed from `secret`, or plain TCP with null. */
+export async function rawServer(onPeer: (peer: LinePeer) => void, secret: Buffer | null): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    if (secret === null) {
+      onPeer(new LinePeer(socket, 'server'));
+      return;
+    }
+    const psk = pskFor(secret);
+    const options = { isServer: true, secureContext: createSecureContext(TLS), pskCallback: (_s: unknown, id: string) => (id === PSK_IDENTITY ? psk : null) } as TLSSocketOptions;
+    const tls = new TLSSocket(socket, options);
+    tls.on('error', () => tls.destroy());
+    tls.once('secure', () => onPeer(new LinePeer(tls, 'server')));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('no address');

@@ -13,8 +13,8 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-async function connect(port: number, secret = SECRET): Promise<ControlClient<typeof methods>> {
-  const client = await ControlClient.connect({ host: '127.0.0.1', port, secret, methods, timeoutMs: 1500 });
+async function connect(port: number, secret = SECRET, localAddress?: string): Promise<ControlClient<typeof methods>> {
+  const client = await ControlClient.connect({ host: '127.0.0.1', port, secret, methods, timeoutMs: 1500, localAddress });
   clients.push(client);
   return client;
 }
@@ -72,7 +72,7 @@ describe('control channel RPC', () => {
     const err = await connect(fixture.port, OTHER_SECRET).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ControlError);
     expect((err as ControlError).code).toBe('auth');
-    expect((err as Error).message).toMatch(/^peer failed authentication: different secret\? \(the peer rejected our proof/);
+    expect((err as Error).message).toMatch(/^peer failed authentication: different secret\? \(the TLS handshake with/);
     const serverSide = await end;
     expect(serverSide.session).toBeUndefined();
     expect(serverSide.error?.code).toBe('auth');
@@ -117,8 +117,24 @@ describe('control channel RPC', () => {
   it('a second authenticated peer is told the listener is busy', async () => {
     fixture = await startServer();
     const first = await connect(fixture.port);
-    await expect(connect(fixture.port)).rejects.toThrow('peer is busy: another pairing session is in progress');
+    await expect(connect(fixture.port, SECRET, '127.0.0.2')).rejects.toThrow('peer is busy: the listener serves as many pairing sessions as it may');
     expect(await first.call('probe', { port: 5 })).toEqual({ sentTo: '127.0.0.1', port: 5 });
+  });
+
+  it('many peers: concurrent sessions up to maxSessions, at most one per peer address', async () => {
+    fixture = await startServer({ limits: { maxSessions: 3 } });
+    const a = await connect(fixture.port, SECRET, '127.0.0.2');
+    const b = await connect(fixture.port, SECRET, '127.0.0.3');
+    // The same peer again replaces its old session (a restarted peer must not wait for it to time out).
+    const a2 = await connect(fixture.port, SECRET, '127.0.0.2');
+    expect((await a.closed)?.message).toBe('peer ended the session: superseded by a new session from the same peer');
+    const c = await connect(fixture.port, SECRET, '127.0.0.4');
+    await expect(connect(fixture.port, SECRET, '127.0.0.5')).rejects.toThrow(/^peer is busy/);
+    expect(await Promise.all([a2, b, c].map((x, i) => x.call('probe', { port: 10 + i })))).toEqual([
+      { sentTo: '127.0.0.2', port: 10 },
+      { sentTo: '127.0.0.3', port: 11 },
+      { sentTo: '127.0.0.4', port: 12 },
+    ]);
   });
 
   it('a call timeout rejects that call only; the late answer is dropped', async () => {

@@ -11,7 +11,7 @@ import { parseFrame } from '../../src/wire/frame.js';
 import { A, B, nodeFacts, simulate } from '../helpers/run-fixture.js';
 
 const spec: ProbeSpec = { probeId: 9, direction: 'forward', kind: 'pod-forward', port: 8472, vni: 1, size: null, copies: 1 };
-const ctx = (): SendContext => ({ runId: 77, srcIp: A.ip, srcMac: '02:00:00:00:00:aa', nextHopMac: '02:00:00:00:00:bb', peerIp: B.ip, facts: nodeFacts(A, B), peerVteps: [{ port: 8472, vni: 1, ip: B.vtep!.ip, mac: B.vtep!.mac }] });
+const ctx = (): SendContext => ({ runId: 77, srcIp: A.ip, srcMac: '02:00:00:00:00:aa', nextHopMac: '02:00:00:00:00:bb', peerIp: B.ip, facts: nodeFacts(A, B), peerVteps: [{ port: 8472, vni: 1, ip: B.vtep!.ip, mac: B.vtep!.mac }], probeKey: Buffer.alloc(16, 7) });
 
 describe('pod-forward probe', () => {
   it('targets the first pod address of the subnet our tables route via the peer\'s VTEP', () => {

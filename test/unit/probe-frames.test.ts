@@ -7,7 +7,7 @@ import { A, B, nodeFacts } from '../helpers/run-fixture.js';
 const spec = (kind: ProbeSpec['kind'], extra: Partial<ProbeSpec> = {}): ProbeSpec => ({ probeId: 9, direction: 'reverse', kind, port: 8472, vni: 1, size: null, copies: 1, ...extra });
 
 function ctx(peerVtepIp = B.vtep!.ip): SendContext {
-  return { runId: 77, srcIp: A.ip, srcMac: '02:00:00:00:00:aa', nextHopMac: '02:00:00:00:00:bb', peerIp: B.ip, facts: nodeFacts(A, B), peerVteps: [{ port: 8472, vni: 1, ip: peerVtepIp, mac: B.vtep!.mac }] };
+  return { runId: 77, srcIp: A.ip, srcMac: '02:00:00:00:00:aa', nextHopMac: '02:00:00:00:00:bb', peerIp: B.ip, facts: nodeFacts(A, B), peerVteps: [{ port: 8472, vni: 1, ip: peerVtepIp, mac: B.vtep!.mac }], probeKey: Buffer.alloc(16, 3) };
 }
 
 describe('buildProbe', () => {

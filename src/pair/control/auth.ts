@@ -5,7 +5,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ControlError } from './errors.js';
 
-export const PROTOCOL_VERSION = 1;
+// v2: the lines below travel inside TLS-PSK (tls.ts); v1 was cleartext.
+export const PROTOCOL_VERSION = 2;
 export const NONCE_BYTES = 32;
 export const NONCE_HEX = /^[0-9a-f]{64}$/;
 export const MAC_HEX = /^[0-9a-f]{64}$/;

@@ -1,17 +1,19 @@
-// The vxprobe control channel (docs/architecture.md, "The control channel"): wire format and the
+// The vxprobe control channel (docs/architecture.md, "The control channel"; docs/threat-model.md): wire format and the
 // authenticated message envelope.
 //
-// Transport: TCP (default port 7473), one JSON object per line, UTF-8, '\n'
-// terminated, no empty lines. Lines are limited to 1024 bytes during the
-// handshake and to maxLineBytes (default 256 KiB) after it; a longer line ends
-// the session. Every object is checked against a strict schema: exact keys, no
-// extras, bounded strings, ranged integers.
+// Transport: TCP (default port 7473) carrying TLS 1.2 with a pre-shared key
+// derived from the secret (tls.ts); everything below travels inside TLS.
+// Inside: one JSON object per line, UTF-8, '\n' terminated, no empty lines.
+// Lines are limited to 1024 bytes during the handshake and to maxLineBytes
+// (default 256 KiB) after it; a longer line ends the session. Every object is
+// checked against a strict schema: exact keys, no extras, bounded strings,
+// ranged integers.
 //
-// Handshake (plain lines; Nc, Ns = 32 random bytes as 64 lowercase hex chars):
-//   C -> S  {"type":"hello","v":1,"nonce":Nc}
-//   S -> C  {"type":"challenge","v":1,"nonce":Ns}
-//   C -> S  {"type":"proof","mac":hex(HMAC(secret, "vxprobe-v1 client-proof\0" || Nc || Ns))}
-//   S -> C  {"type":"welcome","mac":hex(HMAC(secret, "vxprobe-v1 server-proof\0" || Nc || Ns))}
+// Handshake (lines inside TLS; Nc, Ns = 32 random bytes as 64 lowercase hex chars):
+//   C -> S  {"type":"hello","v":2,"nonce":Nc}
+//   S -> C  {"type":"challenge","v":2,"nonce":Ns}
+//   C -> S  {"type":"proof","mac":hex(HMAC(secret, "vxprobe-v2 client-proof\0" || Nc || Ns))}
+//   S -> C  {"type":"welcome","mac":hex(HMAC(secret, "vxprobe-v2 server-proof\0" || Nc || Ns))}
 //   either  {"type":"reject","code":"auth"|"version"|"busy"|"protocol","reason":"..."} instead, then close
 // (nonces are the raw 32 bytes inside the HMAC). The client proves first: the
 // listener is the exposed end, so a scanner without the secret only ever gets

@@ -1,12 +1,13 @@
 // The initiator's side of the control channel: connect, authenticate, call.
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { SecureChannel, METHOD_NAME, type Incoming } from './channel.js';
 import { LineConnection } from './connection.js';
 import { ControlError, RemoteCallError, excerpt, printable } from './errors.js';
-import { clientHandshake } from './handshake.js';
+import { AUTH_FAILED, clientHandshake } from './handshake.js';
 import { DEFAULT_CONTROL_PORT, resolveLimits, type ControlLimits } from './limits.js';
 import type { MethodMap, MethodSpec, ParamsOf, ResultOf } from './rpc.js';
 import { SchemaError } from './schema.js';
+import { classifyTlsError, connectTls, derivePsk } from './tls.js';
 
 export interface ControlClientOptions<M extends MethodMap> {
   host: string;
@@ -23,6 +24,8 @@ export interface ControlClientOptions<M extends MethodMap> {
    */
   methods?: M;
   limits?: Partial<ControlLimits>;
+  /** Source address to connect from (default: the kernel's choice). */
+  localAddress?: string;
 }
 
 export interface CallOptions {
@@ -71,7 +74,7 @@ export class ControlClient<M extends MethodMap = MethodMap> {
     const limits = resolveLimits(opts.limits);
     const timeoutMs = opts.timeoutMs ?? limits.handshakeTimeoutMs;
     const port = opts.port ?? DEFAULT_CONTROL_PORT;
-    const socket = await openSocket(opts.host, port, timeoutMs);
+    const socket = await openSocket(opts.host, port, derivePsk(opts.secret), timeoutMs, opts.localAddress);
     const conn = new LineConnection(socket, limits);
     const { key } = await clientHandshake(conn, opts.secret, timeoutMs);
     return new ControlClient(conn, key, opts, limits);
@@ -162,23 +165,32 @@ export class ControlClient<M extends MethodMap = MethodMap> {
   }
 }
 
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function openSocket(host: string, port: number, psk: Buffer, timeoutMs: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-    const socket = netConnect({ host, port });
+    const { socket, ready } = connectTls(host, port, psk, localAddress);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ControlError('connect', `could not connect to the control port ${where} within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const hint = err.code === 'ECONNREFUSED' ? ': is `vxprobe listen` running there?' : '';
-      reject(new ControlError('connect', `could not connect to the control port ${where}: ${err.code ?? err.message}${hint}`, { cause: err }));
-    });
+    ready.then(
+      () => {
+        clearTimeout(timer);
+        resolve(socket);
+      },
+      (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        socket.destroy();
+        const kind = classifyTlsError(err);
+        if (kind === 'auth') {
+          reject(new ControlError('auth', `${AUTH_FAILED} (the TLS handshake with ${where} failed: VXPROBE_SECRET or --secret-file must be the same on both nodes)`, { cause: err }));
+        } else if (kind === 'protocol') {
+          reject(new ControlError('protocol', `peer ${where} is not a vxprobe control endpoint of this version (TLS handshake failed: ${err.code})`, { cause: err }));
+        } else {
+          const hint = err.code === 'ECONNREFUSED' ? ': is `vxprobe listen` running there?' : '';
+          reject(new ControlError('connect', `could not connect to the control port ${where}: ${err.code ?? err.message}${hint}`, { cause: err }));
+        }
+      },
+    );
   });
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { ControlError } from './errors.js';
 import { LineSplitter } from './framing.js';
 import { RateWindow, type ControlLimits } from './limits.js';
+import { classifyTlsError } from './tls.js';
 
 type Waiter = { resolve: (line: string) => void; reject: (err: ControlError) => void };
 
@@ -40,9 +41,7 @@ export class LineConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onPeerClosed());
     socket.on('close', () => this.onPeerClosed());
-    socket.on('error', (err: NodeJS.ErrnoException) =>
-      this.fail(new ControlError('closed', `control connection failed: ${err.code ?? err.message}`, { cause: err })),
-    );
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(transportError(err)));
   }
 
   get isEnded(): boolean {
@@ -194,6 +193,16 @@ export class LineConnection {
       this.fail(new ControlError('timeout', `peer idle for ${this.idleMs} ms; session ended`));
     }
   }
+}
+
+/** A socket error as a ControlError: a failed TLS handshake is named for what it means (tls.ts). */
+function transportError(err: NodeJS.ErrnoException): ControlError {
+  const kind = classifyTlsError(err);
+  if (kind === 'auth') {
+    return new ControlError('auth', `peer failed authentication: different secret? (TLS handshake failed: ${err.code}; VXPROBE_SECRET or --secret-file must be the same on both nodes)`, { cause: err });
+  }
+  if (kind === 'protocol') return new ControlError('protocol', `peer does not speak the vxprobe v2 control channel (TLS: ${err.code})`, { cause: err });
+  return new ControlError('closed', `control connection failed: ${err.code ?? err.message}`, { cause: err });
 }
 
 /** "::ffff:10.0.0.2" -> "10.0.0.2": probes go to the IPv4 address the peer really has. */

@@ -120,7 +120,7 @@ export async function serverHandshake(
       sendReject(conn, 'auth', 'authentication failed', new ControlError('auth', `${AUTH_FAILED} (${SAME_SECRET_HINT})`));
     }
     if (!admit()) {
-      sendReject(conn, 'busy', 'another pairing session is in progress', new ControlError('closed', 'rejected an authenticated peer: another session is in progress'));
+      sendReject(conn, 'busy', 'the listener serves as many pairing sessions as it may', new ControlError('closed', 'rejected an authenticated peer: every session slot is in use'));
     }
     conn.write(toLine({ type: 'welcome', mac: proof(secret, 'server', clientNonce, serverNonce).toString('hex') }, 1024));
     return { key: sessionKey(secret, clientNonce, serverNonce) };

@@ -18,10 +18,14 @@ export interface ControlLimits {
   maxCallsPerSecond: number;
   /** Server: calls running at once per session; excess calls get a `busy` error. */
   maxConcurrentCalls: number;
-  /** Server: authenticated sessions at once; further peers are rejected as busy. */
+  /** Server: authenticated sessions at once (at most one per peer address); further peers are rejected as busy. */
   maxSessions: number;
-  /** Server: connections at once (authenticated or still in the handshake). */
-  maxConnections: number;
+  /** Server: connections still in the handshake at once; when full, the oldest is dropped for the newcomer. */
+  maxPendingHandshakes: number;
+  /** Server: connections still in the handshake per source (IPv4 address, IPv6 /64). */
+  maxPendingPerSource: number;
+  /** Server: longest an authenticated session may last, however busy (0 = no limit). */
+  maxSessionMs: number;
   /** Unsent bytes queued to a peer that does not read before the session ends. */
   maxWriteBacklogBytes: number;
 }
@@ -31,14 +35,18 @@ export const DEFAULT_CONTROL_PORT = 7473;
 export const DEFAULT_LIMITS: Readonly<ControlLimits> = Object.freeze({
   maxLineBytes: 256 * 1024,
   handshakeLineBytes: 1024,
-  handshakeTimeoutMs: 5000,
+  // TLS + proof take a few ms on a LAN: a short deadline is what makes idle
+  // sockets cheap to shed (docs/threat-model.md).
+  handshakeTimeoutMs: 2000,
   idleTimeoutMs: 60_000,
   maxMessagesPerSecond: 200,
   maxBytesPerSecond: 16 * 1024 * 1024,
   maxCallsPerSecond: 50,
   maxConcurrentCalls: 8,
   maxSessions: 1,
-  maxConnections: 16,
+  maxPendingHandshakes: 512,
+  maxPendingPerSource: 4,
+  maxSessionMs: 10 * 60_000,
   maxWriteBacklogBytes: 4 * 1024 * 1024,
 });
 
@@ -50,6 +58,9 @@ export function resolveLimits(partial: Partial<ControlLimits> | undefined): Cont
     }
   }
   if (limits.maxLineBytes < 1024) throw new RangeError('control limit maxLineBytes must be at least 1024');
+  for (const name of ['maxSessions', 'maxPendingHandshakes', 'maxPendingPerSource'] as const) {
+    if (limits[name] < 1) throw new RangeError(`control limit ${name} must be at least 1`);
+  }
   return limits;
 }
 

@@ -2,18 +2,20 @@
 // handshake, then serves calls of one authenticated peer per session. A bad
 // session ends alone; the server keeps serving the next one.
 import { createServer, type Server, type Socket } from 'node:net';
+import { Admission, sourceKey, type Pending } from './admission.js';
 import { SecureChannel, ERROR_CODE, type Body, type Incoming } from './channel.js';
-import { LineConnection } from './connection.js';
+import { LineConnection, normalizeAddress } from './connection.js';
 import { ControlError, oneLine } from './errors.js';
 import { serverHandshake } from './handshake.js';
 import { DEFAULT_CONTROL_PORT, RateWindow, resolveLimits, type ControlLimits } from './limits.js';
 import type { ErasedHandler, Handlers, Session } from './rpc.js';
 import { SchemaError } from './schema.js';
+import { derivePsk, wrapServerSocket } from './tls.js';
 
 export interface ControlServerOptions {
   /** Default 7473; 0 picks a free port (see `server.port`). */
   port?: number;
-  /** Address to bind; default all addresses. */
+  /** Address to bind; default all addresses (the pairing listener passes its NIC's address). */
   host?: string;
   secret: Buffer;
   handlers: Handlers;
@@ -24,6 +26,12 @@ export interface ControlServerOptions {
   onSession?: (session: Session) => void;
   /** A connection ended: `error` is undefined for a clean close; `session` is set when it had authenticated. */
   onSessionEnd?: (info: SessionEnd) => void;
+  /**
+   * A connection that never authenticated was refused or ended (`reason` is a
+   * short category: "per-source cap", "evicted", "timeout", "auth", ...).
+   * Called once per connection: summarise, do not log each (reject-log.ts).
+   */
+  onReject?: (source: string, reason: string) => void;
 }
 
 export interface SessionEnd {
@@ -38,6 +46,9 @@ export class ControlServer {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   private readonly connections = new Set<LineConnection>();
+  private readonly sessionsByPeer = new Map<string, LineConnection>();
+  private readonly admission: Admission;
+  private readonly psk: Buffer;
   private activeSessions = 0;
   private nextSessionId = 1;
   private closing = false;
@@ -50,6 +61,8 @@ export class ControlServer {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+    this.admission = new Admission(limits.maxPendingHandshakes, limits.maxPendingPerSource);
+    this.psk = derivePsk(opts.secret);
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -61,7 +74,6 @@ export class ControlServer {
     }
     const limits = resolveLimits(opts.limits);
     const server = createServer({ pauseOnConnect: false });
-    server.maxConnections = limits.maxConnections;
     const port = opts.port ?? DEFAULT_CONTROL_PORT;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -94,34 +106,64 @@ export class ControlServer {
     this.resolveDone();
   }
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket): void {
     if (this.closing) {
-      socket.destroy();
+      raw.destroy();
       return;
     }
-    const conn = new LineConnection(socket, this.limits);
+    const source = sourceKey(normalizeAddress(raw.remoteAddress ?? ''));
+    let conn: LineConnection | undefined;
+    const pending: Pending = {
+      source,
+      drop: () => {
+        if (conn) conn.fail(new ControlError('timeout', 'dropped before authenticating: every handshake slot was taken (oldest first)'));
+        else raw.destroy();
+      },
+    };
+    const decision = this.admission.admit(pending);
+    if (!decision.admitted) {
+      raw.destroy();
+      this.opts.onReject?.(source, decision.reason);
+      return;
+    }
+    if (decision.evicted) decision.evicted.drop();
+    const socket = wrapServerSocket(raw, this.psk);
+    conn = new LineConnection(socket, this.limits);
     this.connections.add(conn);
     let session: Session | undefined;
     // Counted from admission (not from startSession) so no ordering of events can leak a slot.
     let admitted = false;
+    const thisConn = conn;
     conn.onEnd((error) => {
-      this.connections.delete(conn);
-      this.opts.onSessionEnd?.({ peerAddress: conn.peerAddress, peerPort: conn.peerPort, session, error });
+      this.connections.delete(thisConn);
+      this.admission.settle(pending);
+      this.opts.onSessionEnd?.({ peerAddress: thisConn.peerAddress, peerPort: thisConn.peerPort, session, error });
+      if (!admitted) this.opts.onReject?.(source, rejectReason(error));
       if (admitted) {
         this.activeSessions -= 1;
+        if (this.sessionsByPeer.get(thisConn.peerAddress) === thisConn) this.sessionsByPeer.delete(thisConn.peerAddress);
         if (this.opts.once) void this.close();
       }
     });
     const admit = (): boolean => {
-      if (this.activeSessions >= this.limits.maxSessions || this.closing || conn.isEnded) return false;
+      if (this.closing || thisConn.isEnded) return false;
+      // At most one session per peer: a peer that reconnects (restarted, or a
+      // new pairing) replaces its old session instead of waiting for it.
+      const previous = this.sessionsByPeer.get(thisConn.peerAddress);
+      if (previous && !previous.isEnded) {
+        previous.fail(new ControlError('limit', 'superseded by a new session from the same peer'));
+      }
+      if (this.activeSessions >= this.limits.maxSessions) return false;
       this.activeSessions += 1;
       admitted = true;
+      this.sessionsByPeer.set(thisConn.peerAddress, thisConn);
+      this.admission.settle(pending);
       return true;
     };
     serverHandshake(conn, this.opts.secret, this.limits.handshakeTimeoutMs, admit).then(
       ({ key }) => {
-        if (conn.isEnded) return;
-        session = this.startSession(conn, key);
+        if (thisConn.isEnded) return;
+        session = this.startSession(thisConn, key);
         // Once mode serves exactly one peer: stop accepting new connections now.
         if (this.opts.once) this.server.close();
       },
@@ -173,6 +215,15 @@ export class ControlServer {
       });
     });
     conn.setIdleTimeout(this.limits.idleTimeoutMs, () => running > 0);
+    if (this.limits.maxSessionMs > 0) {
+      // Busy or not, a session ends eventually: no peer holds a slot forever.
+      const lifetime = setTimeout(
+        () => conn.fail(new ControlError('timeout', `session lasted longer than ${this.limits.maxSessionMs} ms; ended`)),
+        this.limits.maxSessionMs,
+      );
+      lifetime.unref();
+      conn.onEnd(() => clearTimeout(lifetime));
+    }
     this.opts.onSession?.(session);
     return session;
   }
@@ -204,6 +255,14 @@ export class ControlServer {
       sendError(channel, id, 'internal', `listener produced a bad result for ${method}: ${detail}`);
     }
   }
+}
+
+/** The short category of why an unauthenticated connection ended, for the reject summary. */
+function rejectReason(error: ControlError | undefined): string {
+  if (!error) return 'closed';
+  if (error.message.startsWith('dropped before authenticating')) return 'evicted';
+  if (error.message.startsWith('rejected an authenticated peer')) return 'busy';
+  return error.code;
 }
 
 function sendError(channel: SecureChannel, id: number, code: string, message: string): void {

@@ -87,6 +87,8 @@ export function fakeListen() {
     const done = new Promise<void>((r) => (resolveDone = r));
     return {
       port: 7473,
+      host: '127.0.0.1',
+      openRuns: 0,
       done,
       close: async () => {
         state.closed = true;
