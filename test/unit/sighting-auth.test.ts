@@ -25,8 +25,18 @@ function captured(frame: Buffer, direction: 'in' | 'out' = 'in'): CapturedFrame 
 
 /** A RunSniffer fed by hand: the capture socket is replaced by a stub that hands us its frame callback. */
 function sniffer(): { s: RunSniffer; feed: (batch: CapturedFrame[]) => void } {
-  let deliver: (batch: CapturedFrame[]) => void = () => undefined;
-  const socket = { onFrames: (cb: typeof deliver) => (deliver = cb), onError: () => undefined, close: () => undefined };
+  // The socket hands the sniffer batches of flat records; this one serves
+  // ready-made frames through the same accessors (src/wire/capture-batch.ts).
+  type Batch = { count: number; token(i: number): unknown; quotedToken(i: number): unknown; frame(i: number): CapturedFrame };
+  let onBatch: (batch: Batch) => void = () => undefined;
+  const deliver = (frames: CapturedFrame[]) =>
+    onBatch({
+      count: frames.length,
+      token: (i) => frames[i]!.frame.token ?? null,
+      quotedToken: (i) => frames[i]!.frame.icmp?.quoted?.token ?? null,
+      frame: (i) => frames[i]!,
+    });
+  const socket = { onRecords: (cb: typeof onBatch) => (onBatch = cb), onError: () => undefined, close: () => undefined };
   const Ctor = RunSniffer as unknown as new (socket: unknown, runId: number, role: string, key: Buffer) => RunSniffer;
   const s = new Ctor(socket, ctx.runId, 'responder', KEY);
   s.setPlan([{ probeId: 1, direction: 'forward' }, { probeId: 2, direction: 'forward' }]);
