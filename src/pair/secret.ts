@@ -39,17 +39,18 @@ function trimTrailingNewline(bytes: Buffer): Buffer {
 
 /**
  * Opens once, then checks and reads that same descriptor (no stat-then-read
- * race): O_NOFOLLOW refuses a symlink swapped in, O_NONBLOCK keeps a FIFO
- * from blocking us, fstat sees exactly what we read.
+ * race): fstat sees exactly the file we read, O_NONBLOCK keeps a FIFO from
+ * blocking us. Symlinks are followed on purpose: a Kubernetes Secret volume
+ * is always one (secret -> ..data/secret -> ..<timestamp>/secret), and the
+ * owner and mode that matter are those of the file read, which fstat checks.
  */
 function readSecretFile(path: string, ownerUid: number): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    const hint = code === 'ELOOP' ? ': it is a symlink; point --secret-file at the file itself' : '';
-    throw new UsageError(`cannot read secret file ${path} (${code})${hint}`);
+    throw new UsageError(`cannot read secret file ${path} (${code})`);
   }
   try {
     const st = fstatSync(fd);

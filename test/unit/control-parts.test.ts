@@ -202,11 +202,21 @@ describe('loadSecret', () => {
     }
   });
 
-  it('a symlink, a directory or a FIFO is refused without blocking', () => {
-    const target = file('target', GOOD);
-    const link = join(dir, 'link');
-    symlinkSync(target, link);
-    expect(() => load({ secretFile: link, env: {} })).toThrow(/\(ELOOP\): it is a symlink/);
+  it('a symlink chain (as a Kubernetes Secret volume mounts it) is read and judged by the file it reaches', () => {
+    // secret -> ..data/secret, ..data -> ..2026_11_27/ : the kubelet's atomic writer layout.
+    const ts = join(dir, '..2026_11_27');
+    execFileSync('mkdir', ['-p', ts]);
+    writeFileSync(join(ts, 'secret'), GOOD, { mode: 0o400 });
+    symlinkSync('..2026_11_27', join(dir, '..data'));
+    symlinkSync(join('..data', 'secret'), join(dir, 'k8s-secret'));
+    expect(load({ secretFile: join(dir, 'k8s-secret'), env: {} }).toString()).toBe(GOOD.trim());
+    // The target's mode is what counts, not the link's.
+    const open = file('open-target', GOOD, 0o644);
+    symlinkSync(open, join(dir, 'link-to-open'));
+    expect(() => load({ secretFile: join(dir, 'link-to-open'), env: {} })).toThrow(/readable or writable by group or others \(mode 644\)/);
+  });
+
+  it('a directory or a FIFO is refused without blocking', () => {
     expect(() => load({ secretFile: dir, env: {} })).toThrow(`secret file ${dir} is not a regular file`);
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', ['-m', '600', fifo]);
