@@ -143,11 +143,11 @@ void RawIpSocket::OnPoll(uv_poll_t* handle, int status, int events) {
   if (!ph->owner) return;
   RawIpSocket* self = ph->owner;
   Napi::Env env = self->Env();
-  // No C++ exception may unwind into libuv.
+  // No C++ exception of any type may unwind into libuv (docs/native-hardening.md).
   try {
     Napi::HandleScope scope(env);
     self->Deliver(env, status);
-  } catch (const std::exception&) {
+  } catch (...) {
     self->StopPolling();
   }
 }
