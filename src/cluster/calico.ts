@@ -9,8 +9,8 @@
 //  - etcd: /calico/resources/v3/projectcalico.org/nodes/<name> (v3 Node JSON).
 // Every failure is one UsageError naming the field path.
 import { UsageError } from '../errors.js';
-import { etcdGetPrefix } from './etcd.js';
-import type { ClusterNode } from './types.js';
+import { type EtcdConnection, etcdGetPrefix } from './etcd.js';
+import type { ClusterNode, ClusterTruth } from './types.js';
 import {
   fieldError, ipv4Field, isObject, keyPath, macField, optionalArray, optionalObject, optionalString, parseJsonText, requiredString,
   type Json, type JsonObject,
@@ -176,6 +176,18 @@ export function clusterNodeFromCalico(c: CalicoNode, internalIPs: string[], podC
     vtepIp: c.vtepIp,
   };
 }
+
+/** `--etcd` on Calico's etcd datastore: its Node resources as cluster truth, null when it holds none. */
+export async function calicoEtcdTruth(conn: EtcdConnection, origin: string): Promise<ClusterTruth | null> {
+  const nodes = calicoNodesFromEtcd(await etcdGetPrefix(conn, CALICO_ETCD_NODES_PREFIX), origin);
+  if (nodes.length === 0) return null;
+  return { source: 'etcd', origin, nodes: nodes.map((n) => clusterNodeFromCalico(n, [], [])), config: null };
+}
+
+export const CALICO_ETCD_FALLBACK = {
+  describe: `no Calico nodes under ${CALICO_ETCD_NODES_PREFIX}`,
+  read: calicoEtcdTruth,
+};
 
 /** One entry Felix keeps on a node for a peer's VTEP (src: felix/vxlanfdb, dataplane/linux/vxlan_mgr). */
 export type FelixEntry =

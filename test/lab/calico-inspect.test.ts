@@ -3,7 +3,8 @@
 // `kubectl get nodes -o json` prints it (Calico's annotations) or as
 // `calicoctl get nodes -o json` prints it (projectcalico.org/v3 Nodes). The
 // lab's tunnel addresses are not their pod ranges' network addresses, so
-// these pass only when inspect uses the recorded tunnel address.
+// these pass only when inspect uses the recorded tunnel address. The same
+// Nodes in Calico's etcd datastore are read by `inspect --etcd`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,9 @@ import { buildLab, labNodesDocument, type Lab } from '../../src/lab/lab.js';
 import { listOurNetns } from '../../src/lab/netns.js';
 import { describeRoot } from '../helpers/root.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'vxprobe');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'vxprobe');
+const ETCD = 'http://127.0.0.1:2379';
 
 interface Finding {
   id: string;
@@ -125,6 +128,45 @@ describeRoot('inspect on Calico VXLAN nodes', () => {
       expect(b.code).toBe(0);
     } finally {
       lab.down();
+    }
+    expect(listOurNetns(lab.tag)).toEqual([]);
+  }, 120_000);
+
+  it("calico-stale-tunnel-mac from Calico's etcd datastore: inspect --etcd finds b's stale neighbor", () => {
+    const lab = buildLab(scenario('calico-stale-tunnel-mac'));
+    const dataDir = mkdtempSync(join(tmpdir(), 'vxp-calico-etcd-'));
+    try {
+      const a = lab.node('a');
+      // An etcd on the namespace's own loopback: nothing else listens there.
+      lab.spawn('a', ['etcd', '--name', 'vxp', '--data-dir', dataDir, '--listen-client-urls', ETCD, '--advertise-client-urls', ETCD,
+        '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
+        '--initial-cluster', 'vxp=http://127.0.0.1:2380'], { stdio: 'ignore' });
+      const puts = (calicoctlDocument(lab) as { items: { metadata: { name: string } }[] }).items.map((n) => [
+        `/calico/resources/v3/projectcalico.org/nodes/${n.metadata.name}`,
+        JSON.stringify(n),
+      ]);
+      const seed = `
+        const { etcdPut } = await import(${JSON.stringify(join(ROOT, 'dist', 'cluster', 'etcd.js'))});
+        const deadline = Date.now() + 30000;
+        for (;;) {
+          try { await etcdPut(${JSON.stringify(ETCD)}, 'vxp-ready', '1', 1000); break; }
+          catch (err) { if (Date.now() > deadline) throw err; await new Promise((r) => setTimeout(r, 100)); }
+        }
+        for (const [k, v] of ${JSON.stringify(puts)}) await etcdPut(${JSON.stringify(ETCD)}, k, v);`;
+      const seeded = spawnSync('ip', ['netns', 'exec', a.netns.name, process.execPath, '--input-type=module', '-e', seed], { encoding: 'utf8', timeout: 60_000 });
+      expect(seeded.status, seeded.stderr).toBe(0);
+      const r = spawnSync('ip', ['netns', 'exec', a.netns.name, process.execPath, BIN, 'inspect', '--json', '--etcd', ETCD], { encoding: 'utf8', timeout: 30_000 });
+      const report = JSON.parse(r.stdout) as Report & { source: { kind: string }; identifiedBy: string };
+      expect(report.source.kind).toBe('etcd');
+      // The namespaces share the host's hostname: a is known by vxlan.calico's MAC in its Calico record.
+      expect([report.node, report.identifiedBy, report.device]).toEqual(['a', 'vtep-mac', 'vxlan.calico']);
+      expect(errorsOf(report).map((f) => [f.id, f.node, f.remedy]), JSON.stringify(report.findings, null, 1)).toEqual([
+        ['peer-neigh-mac', 'b', 'ip neigh replace 10.244.2.192 lladdr 66:ca:00:00:00:02 dev vxlan.calico nud permanent'],
+      ]);
+      expect(r.status).toBe(1);
+    } finally {
+      lab.down();
+      rmSync(dataDir, { recursive: true, force: true });
     }
     expect(listOurNetns(lab.tag)).toEqual([]);
   }, 120_000);
