@@ -14,7 +14,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CALICO_SCENARIOS } from '../../src/lab/calico-scenarios.js';
 import { buildLab, labNodesDocument, type Lab } from '../../src/lab/lab.js';
 import { listOurNetns } from '../../src/lab/netns.js';
+import { pairInLab } from '../../src/lab/pair-probe.js';
 import { describeRoot } from '../helpers/root.js';
+import { result } from './pair-helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'vxprobe');
@@ -105,7 +107,7 @@ describeRoot('inspect on Calico VXLAN nodes', () => {
     expect(listOurNetns(lab.tag)).toEqual([]);
   }, 120_000);
 
-  it("calico-stale-tunnel-mac: a reports b's stale neighbor and the leftover FDB entry, with the commands that fix them; b is clean", () => {
+  it("calico-stale-tunnel-mac: a reports b's stale neighbor and the leftover FDB entry, with the commands that fix them; b is clean; pair gives the same remedy", async () => {
     const lab = buildLab(scenario('calico-stale-tunnel-mac'));
     try {
       const file = join(dir, 'stale.json');
@@ -126,6 +128,11 @@ describeRoot('inspect on Calico VXLAN nodes', () => {
       const b = inspectIn(lab, 'b', file);
       expect(errorsOf(b.report), JSON.stringify(b.report.findings, null, 1)).toEqual([]);
       expect(b.code).toBe(0);
+
+      // The same fault from the real frames: pair's verdict carries the rule layer's remedy verbatim.
+      const pair = result(await pairInLab(lab), 4789, 'forward');
+      expect(pair.verdict).toBe('vtep-mapping');
+      expect(pair.remedy).toContain(neigh.remedy);
     } finally {
       lab.down();
     }
