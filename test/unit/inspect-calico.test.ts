@@ -148,6 +148,16 @@ describe('inspect on a Calico node', () => {
     expect(ids(r.findings)).toContain('neigh-stale'); // node-c's old entries belong to no recorded VTEP
   });
 
+  it('no vxlan.calico on a Calico node: vxlan-device-missing names Calico and its fix, not flannel', () => {
+    const f = calicoFacts();
+    f.links = f.links.filter((l) => l.name !== 'vxlan.calico');
+    const r = run(f, calicoctlDoc(specs()));
+    const missing = r.findings.find((x) => x.id === 'vxlan-device-missing')!;
+    expect(missing.message).toContain('vxlan.calico');
+    expect(missing.remedy).toContain('calico-node');
+    expect(missing.remedy).not.toContain('flannel');
+  });
+
   it("this node's recorded tunnel MAC differs from vxlan.calico's: self-vtep-mac with Calico's remedy", () => {
     const s = specs();
     s[0] = { ...s[0]!, mac: '66:ca:00:00:00:ff' };
