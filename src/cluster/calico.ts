@@ -9,7 +9,8 @@
 //  - etcd: /calico/resources/v3/projectcalico.org/nodes/<name> (v3 Node JSON).
 // Every failure is one UsageError naming the field path.
 import { UsageError } from '../errors.js';
-import { etcdGetPrefix } from './etcd.js';
+import { type EtcdConnection, etcdGetPrefix } from './etcd.js';
+import type { ClusterNode, ClusterTruth } from './types.js';
 import {
   fieldError, ipv4Field, isObject, keyPath, macField, optionalArray, optionalObject, optionalString, parseJsonText, requiredString,
   type Json, type JsonObject,
@@ -134,6 +135,59 @@ export function calicoNodesFromEtcd(kvs: { key: string; value: string }[], url =
 export async function readCalicoEtcd(url: string, timeoutMs = 5000): Promise<CalicoNode[]> {
   return calicoNodesFromEtcd(await etcdGetPrefix(url, CALICO_ETCD_NODES_PREFIX, timeoutMs), url);
 }
+
+const FLANNEL_ANN = 'flannel.alpha.coreos.com/';
+
+/**
+ * Whether a Node object is Calico's record of a VXLAN node: a Calico Node
+ * resource, or a Kubernetes Node carrying Calico's VXLAN tunnel annotations
+ * and none of flannel's (Canal nodes carry both Calico's IPv4Address and
+ * flannel's annotations: flannel runs their overlay).
+ */
+export function isCalicoNodeObject(item: JsonObject): boolean {
+  if (item.apiVersion === 'projectcalico.org/v3' || item.apiVersion === 'crd.projectcalico.org/v1') return true;
+  const metadata = isObject(item.metadata) ? item.metadata : {};
+  const ann = isObject(metadata.annotations) ? metadata.annotations : {};
+  const keys = Object.keys(ann);
+  if (keys.some((k) => k.startsWith(FLANNEL_ANN))) return false;
+  return keys.includes(`${ANN}IPv4VXLANTunnelAddr`) || keys.includes(`${ANN}VXLANTunnelMACAddr`);
+}
+
+/**
+ * A Calico node in inspect's cluster-truth shape: the node IP is where peers
+ * send VXLAN (publicIp), the tunnel address and MAC are the VTEP's. Calico's
+ * IPAM blocks are not in node data, so podCIDRs are only what Kubernetes
+ * recorded (peer checks find Calico's routes by their gateway instead).
+ */
+export function clusterNodeFromCalico(c: CalicoNode, internalIPs: string[], podCIDRs: string[]): ClusterNode {
+  const ips = internalIPs.length > 0 ? internalIPs : c.nodeIp ? [c.nodeIp] : [];
+  return {
+    name: c.name,
+    internalIPs: ips,
+    podCIDRs,
+    publicIp: c.nodeIp,
+    publicIpSource: c.nodeIp === null ? null : 'calico',
+    backendType: 'vxlan',
+    vni: null,
+    vtepMac: c.vtepMac,
+    // What Felix has not recorded yet: without both, no peer can program this node's VTEP.
+    annotationsMissing: [c.vtepIp ? null : 'IPv4VXLANTunnelAddr', c.vtepMac ? null : 'VXLANTunnelMACAddr'].filter((a): a is string => a !== null),
+    overlay: 'calico',
+    vtepIp: c.vtepIp,
+  };
+}
+
+/** `--etcd` on Calico's etcd datastore: its Node resources as cluster truth, null when it holds none. */
+export async function calicoEtcdTruth(conn: EtcdConnection, origin: string): Promise<ClusterTruth | null> {
+  const nodes = calicoNodesFromEtcd(await etcdGetPrefix(conn, CALICO_ETCD_NODES_PREFIX), origin);
+  if (nodes.length === 0) return null;
+  return { source: 'etcd', origin, nodes: nodes.map((n) => clusterNodeFromCalico(n, [], [])), config: null };
+}
+
+export const CALICO_ETCD_FALLBACK = {
+  describe: `no Calico nodes under ${CALICO_ETCD_NODES_PREFIX}`,
+  read: calicoEtcdTruth,
+};
 
 /** One entry Felix keeps on a node for a peer's VTEP (src: felix/vxlanfdb, dataplane/linux/vxlan_mgr). */
 export type FelixEntry =

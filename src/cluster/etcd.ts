@@ -49,6 +49,12 @@ export interface EtcdOptions {
   timeoutMs?: number;
   tls?: TlsMaterial;
   maxBytes?: number;
+  /**
+   * Another CNI's reader, asked when the prefix holds no flannel data (inspect
+   * passes Calico's: src/cluster/calico.ts). A parameter, so this module does
+   * not import the readers that use it.
+   */
+  otherwise?: { describe: string; read: (conn: EtcdConnection, origin: string) => Promise<ClusterTruth | null> };
 }
 
 /** etcdctl's --cacert/--cert/--key, as vxprobe's --etcd-cacert/--etcd-cert/--etcd-key. */
@@ -292,7 +298,10 @@ export async function readEtcdCluster(url: string, opts: EtcdOptions = {}): Prom
   const [configKvs, leaseKvs] = await Promise.all([etcdGetPrefix(conn, configKey), etcdGetPrefix(conn, `${prefix}/subnets/`)]);
   const truth = truthFromKvs([...configKvs.filter((kv) => kv.key === configKey), ...leaseKvs], prefix, origin);
   if (!truth.config && truth.nodes.length === 0) {
-    throw new UsageError(`--etcd ${origin}: no flannel data under ${prefix} (wrong --etcd-prefix?)`);
+    const other = opts.otherwise ? await opts.otherwise.read(conn, origin) : null;
+    if (other) return other;
+    const also = opts.otherwise ? ` and ${opts.otherwise.describe}` : '';
+    throw new UsageError(`--etcd ${origin}: no flannel data under ${prefix} (wrong --etcd-prefix?)${also}`);
   }
   return truth;
 }

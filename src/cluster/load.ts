@@ -1,6 +1,7 @@
 // Picks the cluster truth source: --nodes, --etcd, else the in-pod API,
 // else none (inspect then runs its local checks only).
 import { UsageError } from '../errors.js';
+import { CALICO_ETCD_FALLBACK } from './calico.js';
 import { type EtcdTlsFiles, readEtcdCluster, readEtcdTls } from './etcd.js';
 import { detectInPodApi, readApiNodes } from './kube-api.js';
 import { readNodesFile } from './node-document.js';
@@ -31,7 +32,9 @@ export async function loadClusterTruth(opts: ClusterSourceOptions): Promise<Clus
   }
   if (opts.etcd !== undefined) {
     const tls = opts.etcdTls ? readEtcdTls(opts.etcdTls) : undefined;
+    // No flannel data under the prefix: Calico's etcd datastore (docs/calico-vxlan.md).
     return readEtcdCluster(opts.etcd, {
+      otherwise: CALICO_ETCD_FALLBACK,
       ...(opts.etcdPrefix !== undefined ? { prefix: opts.etcdPrefix } : {}),
       ...(tls ? { tls } : {}),
     });

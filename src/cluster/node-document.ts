@@ -1,8 +1,10 @@
 // Parses `kubectl get nodes -o json` (a List, or one Node) into ClusterNodes,
 // reading flannel's annotations exactly as flannel's kube subnet manager
-// writes them. Malformed fields are UsageErrors naming the field path.
+// writes them, or Calico's VXLAN records (src/cluster/calico.ts) when a node
+// is Calico's. Malformed fields are UsageErrors naming the field path.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { clusterNodeFromCalico, isCalicoNodeObject, parseCalicoNode } from './calico.js';
 import {
   ANN_BACKEND_DATA,
   ANN_BACKEND_TYPE,
@@ -58,6 +60,9 @@ export function parseNode(item: Json, path: string): ClusterNode {
   }
   const metadata = optionalObject(item.metadata, `${path}.metadata`);
   if (!metadata) throw fieldError(`${path}.metadata`, 'missing');
+  // Calico VXLAN nodes (calicoctl's Node resources, or Kubernetes Nodes with
+  // Calico's tunnel annotations) carry their VTEP differently: docs/calico-vxlan.md.
+  if (isCalicoNodeObject(item)) return clusterNodeFromCalico(parseCalicoNode(item, path), internalIps(item, path), podCidrs(item, path));
   const name = requiredString(metadata.name, `${path}.metadata.name`);
   const annotations = optionalObject(metadata.annotations, `${path}.metadata.annotations`) ?? {};
   const annPath = (key: string) => keyPath(`${path}.metadata.annotations`, key);

@@ -17,7 +17,7 @@ export interface ClusterNode {
   /** The underlay address peers send VXLAN to: public-ip-overwrite if set, else public-ip. */
   publicIp: string | null;
   /** Which annotation/lease field publicIp came from. */
-  publicIpSource: 'public-ip' | 'public-ip-overwrite' | 'lease' | null;
+  publicIpSource: 'public-ip' | 'public-ip-overwrite' | 'lease' | 'calico' | null;
   backendType: string | null;
   /** backend-data VNI (newer flannel writes it), else null. */
   vni: number | null;
@@ -25,6 +25,14 @@ export interface ClusterNode {
   vtepMac: string | null;
   /** Flannel annotations/fields that are absent (names without the prefix). */
   annotationsMissing: string[];
+  /** Which CNI's records this node came from; absent = flannel. */
+  overlay?: 'flannel' | 'calico';
+  /**
+   * The VTEP's own address when the CNI records it (Calico's
+   * ipv4VXLANTunnelAddr, not derivable from any CIDR); absent = flannel's,
+   * the podCIDR's network address (docs/calico-vxlan.md).
+   */
+  vtepIp?: string | null;
 }
 
 /** flannel's network config (etcd `<prefix>/config`, or kube-flannel-cfg net-conf.json). */

@@ -27,10 +27,13 @@ interface InspectFlags {
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description("check this node's VXLAN device, VTEP tables and host settings against the cluster's flannel data")
+    .description("check this node's VXLAN device, VTEP tables and host settings against the cluster's flannel or Calico VXLAN data")
     .option('--iface <IF>', "underlay NIC carrying VXLAN (flannel's --iface)")
-    .option('--nodes <FILE|->', '`kubectl get nodes -o json` output (file, or - for stdin)')
-    .option('--etcd <URL>', "flannel's etcd (e.g. http://127.0.0.1:2379): subnet leases and network config")
+    .option(
+      '--nodes <FILE|->',
+      '`kubectl get nodes -o json` output (file, or - for stdin); Calico VXLAN: the same (Calico\'s projectcalico.org/ tunnel annotations are read) or `calicoctl get nodes -o json`',
+    )
+    .option('--etcd <URL>', "flannel's etcd (e.g. http://127.0.0.1:2379): subnet leases and network config; without flannel data there, Calico's etcd datastore (its Node resources)")
     .option('--etcd-prefix <PREFIX>', "flannel's --etcd-prefix", '/coreos.com/network')
     .option('--etcd-cacert <FILE>', "CA bundle that signs etcd's server certificate (etcdctl's --cacert)")
     .option('--etcd-cert <FILE>', "client certificate for an etcd that requires one (etcdctl's --cert)")

@@ -51,10 +51,10 @@ export const FINDING_CATALOG = {
   'peer-public-ip-not-internal': { severity: 'warning', trigger: "the peer's public-ip is none of its InternalIPs" },
   'fdb-stale': { severity: 'warning', trigger: 'FDB entries on the device for MACs of no node' },
   'neigh-stale': { severity: 'warning', trigger: 'permanent neighbor entries on the device for no VTEP ip' },
-  'route-stale': { severity: 'warning', trigger: 'routes via the device to no podCIDR' },
+  'route-stale': { severity: 'warning', trigger: "routes via the device to no podCIDR and via no Calico node's tunnel address" },
   // Cluster-wide
-  'annotations-missing': { severity: 'error', trigger: "a node lacks flannel's backend-type/backend-data/public-ip (or a lease field)" },
-  'podcidr-missing': { severity: 'error', trigger: 'a node has no podCIDR' },
+  'annotations-missing': { severity: 'error', trigger: "a node lacks flannel's backend-type/backend-data/public-ip (or a lease field), or Calico's VXLAN tunnel address/MAC" },
+  'podcidr-missing': { severity: 'error', trigger: 'a flannel node has no podCIDR (Calico nodes use IPAM blocks instead)' },
   'podcidr-overlap': { severity: 'error', trigger: "two nodes' podCIDRs overlap" },
   'backend-type-mismatch': { severity: 'error', trigger: "a node's backend-type differs from the cluster's (vxlan)" },
   'public-ip-duplicate': { severity: 'error', trigger: 'two or more nodes share one public-ip (Vagrant 10.0.2.15)' },

@@ -36,6 +36,9 @@ function listed(names: string[], max = 5): string {
 
 function fixPublicIp(n: ClusterNode): string {
   const ip = n.internalIPs.find((a) => a !== n.publicIp);
+  if (n.overlay === 'calico') {
+    return `set calico-node's IP autodetection on ${n.name} (IP_AUTODETECTION_METHOD, e.g. interface=<NIC>${ip ? ` holding ${ip}` : ''} or kubernetes-internal-ip) so its node IP is one peers reach`;
+  }
   return ip
     ? publicIpRemedy(n.name, ip)
     : `run flannel on ${n.name} with --iface=<the NIC other nodes reach> or --public-ip=<its reachable address>`;
@@ -48,7 +51,16 @@ export const checkCluster: Check = (ctx) => {
   const fromEtcd = nodes.length > 0 && nodes.every((n) => n.publicIpSource === 'lease' || n.publicIpSource === null) && ctx.config !== null;
 
   for (const n of nodes) {
-    if (n.annotationsMissing.length > 0) {
+    if (n.annotationsMissing.length > 0 && n.overlay === 'calico') {
+      out.push({
+        id: 'annotations-missing',
+        severity: 'error',
+        node: n.name,
+        message: `${n.name} has no Calico VXLAN ${listed(n.annotationsMissing)}: Felix has not set up its VTEP, so no node sends VXLAN to its pods`,
+        evidence: { node: n.name, missing: n.annotationsMissing },
+        remedy: `check calico-node on ${n.name} (kubectl -n calico-system get pods -o wide --field-selector spec.nodeName=${n.name}, then its logs) and that the IP pool has vxlanMode Always or CrossSubnet`,
+      });
+    } else if (n.annotationsMissing.length > 0) {
       out.push({
         id: 'annotations-missing',
         severity: 'error',
@@ -58,7 +70,8 @@ export const checkCluster: Check = (ctx) => {
         remedy: `check flannel's pod on ${n.name}: kubectl -n kube-flannel get pods -o wide --field-selector spec.nodeName=${n.name}, then its logs; flannel writes these when it starts`,
       });
     }
-    if (n.podCIDRs.length === 0) {
+    // Calico assigns pod addresses from its own IPAM blocks, not from spec.podCIDR.
+    if (n.podCIDRs.length === 0 && n.overlay !== 'calico') {
       out.push({
         id: 'podcidr-missing',
         severity: 'error',
@@ -123,7 +136,10 @@ export const checkCluster: Check = (ctx) => {
         node: n.name,
         message: `${n.name}'s VtepMAC ${mac} is also ${listed(group.filter((o) => o !== n).map((o) => o.name))}'s (cloned machines?): FDB entries overwrite each other`,
         evidence: { node: n.name, vtepMac: mac, nodes: group.map((o) => o.name).slice(0, 20) },
-        remedy: `on ${n.name}: ip link del flannel.${n.vni ?? 1} and restart flannel so it makes a fresh MAC (and give cloned machines a new /etc/machine-id)`,
+        remedy:
+          n.overlay === 'calico'
+            ? `on ${n.name}: ip link del vxlan.calico and restart calico-node so Felix makes and records a fresh MAC (and give cloned machines a new /etc/machine-id)`
+            : `on ${n.name}: ip link del flannel.${n.vni ?? 1} and restart flannel so it makes a fresh MAC (and give cloned machines a new /etc/machine-id)`,
       });
     }
   });
@@ -142,8 +158,10 @@ export const checkCluster: Check = (ctx) => {
     }
   }
   const vx = ctx.overlay?.vxlan;
+  // Calico's VNI lives in FelixConfiguration, not in node data: nothing to compare it with.
+  const vniKnown = ctx.config?.vni != null || !nodes.some((n) => n.overlay === 'calico');
   if (ctx.overlay && vx) {
-    if (vx.vni !== vni) {
+    if (vniKnown && vx.vni !== vni) {
       out.push({
         id: 'vxlan-vni-mismatch',
         severity: 'error',

@@ -13,6 +13,19 @@ export const checkOverlayDevice: Check = (ctx) => {
   const dev = ctx.overlay;
   const vxlanDevices = ctx.facts.links.filter((l) => l.kind === 'vxlan');
   if (!dev || !dev.vxlan) {
+    if (ctx.cluster?.some((n) => n.overlay === 'calico')) {
+      return [
+        {
+          id: 'vxlan-device-missing',
+          severity: 'error',
+          node: ctx.selfLabel,
+          message: "no Calico VXLAN device (vxlan.calico) on this host: pods here are cut off from other nodes",
+          evidence: { vxlanDevices: vxlanDevices.map((l) => l.name) },
+          remedy:
+            'check calico-node on this node (`kubectl -n calico-system get pods -o wide`, then its logs) and that the IP pool has vxlanMode Always or CrossSubnet; Felix creates vxlan.calico',
+        },
+      ];
+    }
     return [
       {
         id: 'vxlan-device-missing',

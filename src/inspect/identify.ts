@@ -2,15 +2,16 @@
 // A network namespace shares the host's hostname, and a Vagrant cluster
 // shares one public-ip, so identity is decided by the most specific evidence
 // that matches exactly one node.
+import { CALICO_VXLAN } from '../cluster/calico.js';
 import type { ClusterNode, FlannelNetworkConfig } from '../cluster/types.js';
 import type { HostFacts, LinkInfo } from '../host/types.js';
 
-/** The VNI the cluster agrees on (config, else the most common annotation), default 1. */
+/** The VNI the cluster agrees on (config, else the most common annotation), default 1 (Calico's nodes: Felix's 4096). */
 export function clusterVni(cluster: ClusterNode[] | null, config: FlannelNetworkConfig | null): number {
   if (config?.vni != null) return config.vni;
   const counts = new Map<number, number>();
   for (const n of cluster ?? []) if (n.vni !== null) counts.set(n.vni, (counts.get(n.vni) ?? 0) + 1);
-  let best = 1;
+  let best: number = cluster?.some((n) => n.overlay === 'calico') ? CALICO_VXLAN.vni : 1;
   let bestCount = 0;
   for (const [vni, count] of counts) if (count > bestCount) [best, bestCount] = [vni, count];
   return best;

@@ -1,7 +1,10 @@
 // Cluster truth vs this node's VTEP tables, peer by peer, exactly as
 // flannel programs them: route <podCIDR> via <vtep ip> dev flannel.N onlink,
 // a permanent neighbor <vtep ip> -> VtepMAC, and an FDB entry VtepMAC ->
-// dst <public-ip>. Then the reverse: entries no node accounts for.
+// dst <public-ip>. Calico's Felix programs the same three on vxlan.calico,
+// but its VTEP address is the node's recorded tunnel address and its routes
+// are per IPAM block (not in node data), so they are found by their gateway
+// (docs/calico-vxlan.md). Then the reverse: entries no node accounts for.
 import type { ClusterNode } from '../cluster/types.js';
 import { formatIpv4, parseCidr } from '../overlay/ipv4.js';
 import { checkPeerTables, indexTables, type TableIndex } from '../overlay/vtep-tables.js';
@@ -15,7 +18,15 @@ export function vtepIpOf(podCidr: string): string | null {
 }
 
 function isVxlanPeer(n: ClusterNode): boolean {
+  if (n.overlay === 'calico') return n.vtepIp != null && n.vtepMac !== null;
   return (n.backendType === null || n.backendType === 'vxlan') && n.vtepMac !== null && n.podCIDRs.length > 0;
+}
+
+/** The peer's VTEP address: recorded (Calico's tunnel address), else flannel's podCIDR network address. */
+export function peerVtepIp(n: ClusterNode): string | null {
+  if (n.vtepIp != null) return n.vtepIp;
+  const cidr = n.podCIDRs[0];
+  return cidr === undefined ? null : vtepIpOf(cidr);
 }
 
 export const checkPeers: Check = (ctx) => {
@@ -25,14 +36,14 @@ export const checkPeers: Check = (ctx) => {
   const out: Finding[] = [];
   for (const p of ctx.cluster) {
     if (p.name === ctx.self || !isVxlanPeer(p)) continue;
-    const cidr = p.podCIDRs[0]!;
+    const calico = p.overlay === 'calico';
     const faults = checkPeerTables(t, {
       name: p.name,
-      vtepIp: vtepIpOf(cidr)!,
+      vtepIp: peerVtepIp(p)!,
       mac: p.vtepMac!,
       publicIps: p.publicIp === null ? [] : [p.publicIp],
-      podCidr: cidr,
-      macLabel: `${p.name}'s VtepMAC`,
+      podCidr: calico ? null : p.podCIDRs[0]!,
+      macLabel: calico ? `${p.name}'s tunnel MAC (VXLANTunnelMACAddr)` : `${p.name}'s VtepMAC`,
     });
     for (const f of faults) {
       out.push({ id: `peer-${f.kind}`, severity: 'error', node: p.name, message: f.message, evidence: f.data, remedy: f.remedy });
@@ -59,7 +70,12 @@ function staleEntries(ctx: InspectContext, t: TableIndex): Finding[] {
   const dev = ctx.overlay!;
   const cluster = ctx.cluster!;
   const macs = new Set(cluster.map((n) => n.vtepMac).filter((m): m is string => m !== null));
-  const vteps = new Set(cluster.filter((n) => n.name !== ctx.self).flatMap((n) => n.podCIDRs.map(vtepIpOf)).filter((v): v is string => v !== null));
+  const peers = cluster.filter((n) => n.name !== ctx.self);
+  const vteps = new Set(
+    peers.flatMap((n) => (n.vtepIp != null ? [n.vtepIp] : n.podCIDRs.map(vtepIpOf))).filter((v): v is string => v !== null),
+  );
+  // Felix routes each IPAM block via the owner's tunnel address: a route via a known tunnel address is accounted for.
+  const tunnelGateways = new Set(peers.map((n) => n.vtepIp).filter((v): v is string => v != null));
   const cidrs = new Set(cluster.flatMap((n) => n.podCIDRs));
   const out: Finding[] = [];
   const report = (id: FindingId, what: string, items: string[], fixes: string[]) => {
@@ -82,7 +98,7 @@ function staleEntries(ctx: InspectContext, t: TableIndex): Finding[] {
   );
   const staleNeigh = [...t.neigh.values()].flat().filter((n) => !vteps.has(n.ip) && n.mac !== null && n.state.includes('permanent'));
   report('neigh-stale', 'permanent neighbor entries', staleNeigh.map((n) => `${n.ip} ${n.mac}`), staleNeigh.map((n) => `ip neigh del ${n.ip} dev ${dev.name}`));
-  const staleRoutes = ctx.facts.routes.filter((r) => r.table === 254 && r.ifindex === dev.ifindex && r.gateway !== null && !cidrs.has(r.dst));
+  const staleRoutes = ctx.facts.routes.filter((r) => r.table === 254 && r.ifindex === dev.ifindex && r.gateway !== null && !cidrs.has(r.dst) && !tunnelGateways.has(r.gateway));
   report('route-stale', 'routes', staleRoutes.map((r) => `${r.dst} via ${r.gateway}`), staleRoutes.map((r) => `ip route del ${r.dst} dev ${dev.name}`));
   return out;
 }

@@ -26,9 +26,11 @@ export const checkSelf: Check = (ctx) => {
       id: 'self-vtep-mac',
       severity: 'error',
       node: me.name,
-      message: `${me.name}'s backend-data says VtepMAC ${me.vtepMac}, but ${dev.name}'s MAC is ${realMac}: every peer sends this node's frames to a MAC it drops`,
+      message: `${me.name}'s ${me.overlay === 'calico' ? 'Calico node record says tunnel MAC' : 'backend-data says VtepMAC'} ${me.vtepMac}, but ${dev.name}'s MAC is ${realMac}: every peer sends this node's frames to a MAC it drops`,
       evidence: { node: me.name, annotatedMac: me.vtepMac, deviceMac: realMac, device: dev.name },
-      remedy: `restart flannel on ${me.name} (it re-annotates the node), or kubectl annotate node ${me.name} flannel.alpha.coreos.com/backend-data='{"VNI":${dev.vxlan?.vni ?? 1},"VtepMAC":"${realMac}"}' --overwrite`,
+      remedy: me.overlay === 'calico'
+        ? `restart calico-node on ${me.name}: Felix records vxlan.calico's MAC (VXLANTunnelMACAddr) at start and peers reprogram from it`
+        : `restart flannel on ${me.name} (it re-annotates the node), or kubectl annotate node ${me.name} flannel.alpha.coreos.com/backend-data='{"VNI":${dev.vxlan?.vni ?? 1},"VtepMAC":"${realMac}"}' --overwrite`,
     });
   }
   const held = new Set(ctx.facts.addresses.filter((a) => a.family === 4).map((a) => a.address));
@@ -50,7 +52,9 @@ export const checkSelf: Check = (ctx) => {
         node: me.name,
         message: `${me.name}'s public-ip ${me.publicIp} is not an address this node holds: peers send its VXLAN frames elsewhere`,
         evidence: { node: me.name, publicIp: me.publicIp, addresses: [...held] },
-        remedy: candidate
+        remedy: me.overlay === 'calico'
+          ? `set calico-node's IP autodetection on ${me.name} (IP_AUTODETECTION_METHOD, e.g. interface=<NIC>${candidate ? ` holding ${candidate}` : ''}) so its node IP is an address it holds`
+          : candidate
           ? `kubectl annotate node ${me.name} flannel.alpha.coreos.com/public-ip=${candidate} --overwrite and run flannel with --iface=<NIC holding ${candidate}> (or --public-ip=${candidate}) so it stays`
           : `run flannel on ${me.name} with --iface=<the NIC other nodes reach>`,
       });

@@ -35,10 +35,20 @@ export function calicoNodeDocument(node: Omit<LabNode, 'nodeDoc'>): NodeDocument
   };
 }
 
-/** The node model for Calico: the flannel model's addresses, Felix's device, VNI, port and MAC. */
+/**
+ * A tunnel address inside the node's pod range that is not its network
+ * address: Calico's IPAM picks it from one of the node's blocks, so no CIDR in
+ * node data yields it and `inspect` must read it from Calico's records (a lab
+ * that used flannel's x.y.z.0 would hide that).
+ */
+export function calicoTunnelAddress(index: number): string {
+  return `10.244.${index}.192`;
+}
+
+/** The node model for Calico: the flannel model's addresses, Felix's device, VNI, port, tunnel address and MAC. */
 export function planCalicoNode(shell: Shell, tag: string, u: UnderlayNode): LabNode {
   const node = planNode(shell, tag, u, CALICO_VXLAN.port, CALICO_VXLAN.vni);
-  const calico = { ...node, vxlanDev: CALICO_VXLAN.device, vtepMac: calicoTunnelMac(u.index) };
+  const calico = { ...node, vxlanDev: CALICO_VXLAN.device, vtepIp: calicoTunnelAddress(u.index), vtepMac: calicoTunnelMac(u.index) };
   return { ...calico, nodeDoc: calicoNodeDocument(calico) };
 }
 

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALICO_ETCD_FALLBACK } from '../../src/cluster/calico.js';
 import { etcdPut, readEtcdCluster } from '../../src/cluster/etcd.js';
 import { CannotRunError, UsageError } from '../../src/errors.js';
 import { MAC_A, MAC_B, MAC_C, healthyFacts } from '../fixtures/inspect/cluster.js';
@@ -110,6 +111,21 @@ describe('etcd leases (real etcd)', () => {
   });
   it('says when the prefix holds no flannel data', async () => {
     await expect(readEtcdCluster(url, { prefix: '/nothing/here' })).rejects.toThrow(/no flannel data under \/nothing\/here/);
+  });
+  it("falls back to Calico's Node resources (inspect's --etcd), and says when there are none either", async () => {
+    const opts = { prefix: '/nothing/here', otherwise: CALICO_ETCD_FALLBACK };
+    await expect(readEtcdCluster(url, opts)).rejects.toThrow(
+      /no flannel data under \/nothing\/here \(wrong --etcd-prefix\?\) and no Calico nodes under \/calico\/resources\/v3\/projectcalico\.org\/nodes\//,
+    );
+    const node = { apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name: 'cal-1' }, spec: { bgp: { ipv4Address: '192.168.9.1/24' }, ipv4VXLANTunnelAddr: '10.9.0.64', vxlanTunnelMACAddr: '66:CA:00:00:09:01' } };
+    await etcdPut(url, '/calico/resources/v3/projectcalico.org/nodes/cal-1', JSON.stringify(node));
+    const truth = await readEtcdCluster(url, opts);
+    expect(truth).toMatchObject({ source: 'etcd', origin: url, config: null });
+    expect(truth.nodes).toEqual([
+      expect.objectContaining({ name: 'cal-1', overlay: 'calico', publicIp: '192.168.9.1', vtepIp: '10.9.0.64', vtepMac: '66:ca:00:00:09:01' }),
+    ]);
+    // flannel's prefix still wins when it holds data.
+    expect((await readEtcdCluster(url, { otherwise: CALICO_ETCD_FALLBACK })).nodes.every((n) => n.overlay === undefined)).toBe(true);
   });
   it('gives a could-not-run error for an etcd that does not answer', async () => {
     const port = await freePort();
