@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shellQuote } from '../../src/lab/exec.js';
 import { REPO } from './ns-node.js';
+import { runAsync } from './run-async.js';
 
 /** Builds (or reuses from .cache/rootfs) the recipe's tarball; returns its path. */
-export function rootfsTarball(recipe: 'slim' | 'build' | 'cc'): string {
-  const res = spawnSync('bash', [join(REPO, 'scripts', 'rootfs.sh'), recipe], { encoding: 'utf8', maxBuffer: 64 << 20 });
+export async function rootfsTarball(recipe: 'slim' | 'build' | 'cc'): Promise<string> {
+  const res = await runAsync('bash', [join(REPO, 'scripts', 'rootfs.sh'), recipe]);
   if (res.status !== 0) throw new Error(`scripts/rootfs.sh ${recipe} failed (${res.status}): ${res.stderr.slice(-2000)}`);
   return res.stdout.trim().split('\n').pop()!;
 }

@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './ns-node.js';
+import { runAsync } from './run-async.js';
 
 export const CONTAINERS_CONF = join(REPO, '.cache', 'containers', 'containers.conf');
 const env = () => ({ ...process.env, CONTAINERS_CONF });
@@ -13,8 +14,8 @@ export function podman(args: string[], timeout = 120_000) {
 }
 
 /** Builds the image (scripts/image.sh --local-base); returns its reference. */
-export function buildImage(): string {
-  const res = spawnSync('bash', [join(REPO, 'scripts', 'image.sh'), '--local-base'], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 1_500_000 });
+export async function buildImage(): Promise<string> {
+  const res = await runAsync('bash', [join(REPO, 'scripts', 'image.sh'), '--local-base'], { timeout: 1_500_000 });
   if (res.status !== 0) throw new Error(`scripts/image.sh failed (${res.status}): ${res.stderr.slice(-3000)}`);
   return res.stdout.trim().split('\n').pop()!;
 }

@@ -25,8 +25,8 @@ describeRoot('the agent image', () => {
   const tag = newRunTag();
   const names = [`vxp-${tag}-listen`, `vxp-${tag}-pair`, `vxp-${tag}-version`];
 
-  beforeAll(() => {
-    image = buildImage();
+  beforeAll(async () => {
+    image = await buildImage();
     lab = buildLab('healthy-routed');
     secretDir = mkdtempSync(join(tmpdir(), 'vxp-secret-'));
     writeFileSync(join(secretDir, 'secret'), randomBytes(32).toString('base64') + '\n', { mode: 0o600 });

@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRoot } from '../helpers/root.js';
 import { inRoot, rootfsTarball, unpackRoot, type Root } from '../helpers/chroot.js';
+import { runAsync } from '../helpers/run-async.js';
 import { jsonLines, REPO, startInNs } from '../helpers/ns-node.js';
 import { npmPack } from '../helpers/pack.js';
 import { twoNodes, type TwoNodes } from '../helpers/two-nodes.js';
@@ -37,12 +38,14 @@ describeRoot('npm install in a root with Node and no compiler', () => {
   let root: Root;
   let stage: string;
 
+  // Async: an npm install in the root can take minutes, and a blocked test
+  // worker misses vitest's RPC deadline (test/helpers/run-async.ts).
   function run(ns: string, cwd: string, command: string, timeout = 120_000) {
-    return spawnSync('ip', ['netns', 'exec', ns, ...inRoot(root.dir, cwd, command)], { encoding: 'utf8', timeout });
+    return runAsync('ip', ['netns', 'exec', ns, ...inRoot(root.dir, cwd, command)], { timeout });
   }
 
-  beforeAll(() => {
-    const tarball = rootfsTarball('slim');
+  beforeAll(async () => {
+    const tarball = await rootfsTarball('slim');
     root = unpackRoot(tarball);
     net = twoNodes('inst');
     // The package exactly as published, and its runtime dependencies packed
@@ -67,19 +70,19 @@ describeRoot('npm install in a root with Node and no compiler', () => {
     if (stage) rmSync(stage, { recursive: true, force: true });
   });
 
-  it('the root has Node of the image major and npm, but no compiler, make or python', () => {
+  it('the root has Node of the image major and npm, but no compiler, make or python', async () => {
     const found = COMPILERS.filter((c) => ['usr/bin', 'bin', 'usr/local/bin', 'usr/sbin'].some((d) => existsSync(join(root.dir, d, c))));
     expect(found).toEqual([]);
-    const tools = run(net.a.name, '/', `for t in ${COMPILERS.join(' ')}; do command -v $t; done; node --version; npm --version`);
+    const tools = await run(net.a.name, '/', `for t in ${COMPILERS.join(' ')}; do command -v $t; done; node --version; npm --version`);
     expect(tools.stdout.trim().split('\n')[0], tools.stderr).toBe(`v${readFileSync(join(REPO, 'scripts', 'image', 'node-version'), 'utf8').trim()}`);
     expect(tools.stdout).toMatch(new RegExp(`^v${NODE_MAJOR}\\.`));
   });
 
-  it('npm installs the packed tarball offline; the install script takes the prebuild, compiles nothing', () => {
+  it('npm installs the packed tarball offline; the install script takes the prebuild, compiles nothing', async () => {
     // npm skips dependency install scripts unless package.json's allowScripts
     // names them; the app allows vxprobe's, so node-gyp-build runs and a
     // missing prebuild would start a source build that fails here.
-    const res = run(net.a.name, '/app', 'npm install --offline --no-audit --no-fund --no-update-notifier --cache /tmp/npm-cache --foreground-scripts 2>&1', 300_000);
+    const res = await run(net.a.name, '/app', 'npm install --offline --no-audit --no-fund --no-update-notifier --cache /tmp/npm-cache --foreground-scripts 2>&1', 300_000);
     expect(res.status, res.stdout + res.stderr).toBe(0);
     const installed = join(root.dir, 'app', 'node_modules', 'vxprobe');
     expect(existsSync(join(installed, 'prebuilds', 'linux-x64', 'vxprobe.glibc.node'))).toBe(true);
@@ -87,8 +90,8 @@ describeRoot('npm install in a root with Node and no compiler', () => {
     expect(res.stdout).toMatch(/node-gyp-build/);
   });
 
-  it('vxprobe --version runs from the root', () => {
-    const res = run(net.a.name, '/app', 'node_modules/.bin/vxprobe --version');
+  it('vxprobe --version runs from the root', async () => {
+    const res = await run(net.a.name, '/app', 'node_modules/.bin/vxprobe --version');
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout.trim()).toBe(pkg.version);
   });
@@ -96,7 +99,7 @@ describeRoot('npm install in a root with Node and no compiler', () => {
   it('vxprobe send and sniff, both from the root, between two lab namespaces', async () => {
     const sniff = startInNs(net.b.name, inRoot(root.dir, '/app', 'exec node_modules/.bin/vxprobe sniff --iface eth0 --port 8472 --count 3 --json --no-icmp --timeout-ms 20000'), /^sniffing on /);
     await sniff.ready;
-    const sent = run(net.a.name, '/app', `node_modules/.bin/vxprobe send --iface eth0 --dst ${net.bIp} --port 8472 --vni 7 --count 3`);
+    const sent = await run(net.a.name, '/app', `node_modules/.bin/vxprobe send --iface eth0 --dst ${net.bIp} --port 8472 --vni 7 --count 3`);
     expect(sent.status, sent.stderr).toBe(0);
     expect(sent.stdout).toMatch(new RegExp(`^sent 3 VXLAN vni 7 .* > ${net.bIp}:8472 on eth0 via wire`));
     const runId = Number.parseInt(/run ([0-9a-f]{8})/.exec(sent.stdout)![1]!, 16);
