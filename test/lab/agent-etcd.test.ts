@@ -2,7 +2,6 @@
 // nodes document: etcd runs in node a's namespace on the lab underlay, every
 // agent watches it, a hijacked pair shows up on exactly its cells, and a lease
 // deleted from etcd removes that node from every agent.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/lab.js';
 import type { Scenario } from '../../src/lab/types.js';
 import { describeRoot } from '../helpers/root.js';
+import { etcdScriptInNetns } from './helpers/etcd-in-netns.js';
 import { AgentMesh, until } from './helpers/agent-mesh.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,16 +23,7 @@ const scenario: Scenario = {
 };
 
 function etcdctl(lab: Lab, url: string, script: string): void {
-  const code = `
-    const { etcdPut } = await import(${JSON.stringify(join(ROOT, 'dist', 'cluster', 'etcd.js'))});
-    const url = ${JSON.stringify(url)};
-    const deadline = Date.now() + 30000;
-    for (;;) {
-      try { await etcdPut(url, 'vxp-ready', '1', 1000); break; }
-      catch (err) { if (Date.now() > deadline) throw err; await new Promise((r) => setTimeout(r, 100)); }
-    }
-    ${script}`;
-  const r = spawnSync('ip', ['netns', 'exec', lab.node('a').netns.name, process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+  const r = etcdScriptInNetns(lab.node('a').netns.name, url, script);
   expect(r.status, r.stderr).toBe(0);
 }
 

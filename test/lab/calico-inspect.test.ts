@@ -17,6 +17,7 @@ import { listOurNetns } from '../../src/lab/netns.js';
 import { pairInLab } from '../../src/lab/pair-probe.js';
 import { describeRoot } from '../helpers/root.js';
 import { result } from './pair-helpers.js';
+import { seedEtcdInNetns } from './helpers/etcd-in-netns.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'vxprobe');
@@ -148,19 +149,11 @@ describeRoot('inspect on Calico VXLAN nodes', () => {
       lab.spawn('a', ['etcd', '--name', 'vxp', '--data-dir', dataDir, '--listen-client-urls', ETCD, '--advertise-client-urls', ETCD,
         '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
         '--initial-cluster', 'vxp=http://127.0.0.1:2380'], { stdio: 'ignore' });
-      const puts = (calicoctlDocument(lab) as { items: { metadata: { name: string } }[] }).items.map((n) => [
+      const puts = (calicoctlDocument(lab) as { items: { metadata: { name: string } }[] }).items.map((n): [string, string] => [
         `/calico/resources/v3/projectcalico.org/nodes/${n.metadata.name}`,
         JSON.stringify(n),
       ]);
-      const seed = `
-        const { etcdPut } = await import(${JSON.stringify(join(ROOT, 'dist', 'cluster', 'etcd.js'))});
-        const deadline = Date.now() + 30000;
-        for (;;) {
-          try { await etcdPut(${JSON.stringify(ETCD)}, 'vxp-ready', '1', 1000); break; }
-          catch (err) { if (Date.now() > deadline) throw err; await new Promise((r) => setTimeout(r, 100)); }
-        }
-        for (const [k, v] of ${JSON.stringify(puts)}) await etcdPut(${JSON.stringify(ETCD)}, k, v);`;
-      const seeded = spawnSync('ip', ['netns', 'exec', a.netns.name, process.execPath, '--input-type=module', '-e', seed], { encoding: 'utf8', timeout: 60_000 });
+      const seeded = seedEtcdInNetns(a.netns.name, ETCD, puts);
       expect(seeded.status, seeded.stderr).toBe(0);
       const r = spawnSync('ip', ['netns', 'exec', a.netns.name, process.execPath, BIN, 'inspect', '--json', '--etcd', ETCD], { encoding: 'utf8', timeout: 30_000 });
       const report = JSON.parse(r.stdout) as Report & { source: { kind: string }; identifiedBy: string };

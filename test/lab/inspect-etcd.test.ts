@@ -10,6 +10,7 @@ import { expect, it } from 'vitest';
 import { buildLab } from '../../src/lab/lab.js';
 import { listOurNetns } from '../../src/lab/netns.js';
 import { describeRoot } from '../helpers/root.js';
+import { seedEtcdInNetns } from './helpers/etcd-in-netns.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const URL = 'http://127.0.0.1:2379';
@@ -31,15 +32,7 @@ describeRoot('inspect --etcd in a lab namespace', () => {
           JSON.stringify({ PublicIP: n.publicIp, BackendType: 'vxlan', BackendData: { VNI: n.vni, VtepMAC: n.vtepMac } }),
         ]),
       ];
-      const seed = `
-        const { etcdPut } = await import(${JSON.stringify(join(ROOT, 'dist', 'cluster', 'etcd.js'))});
-        const deadline = Date.now() + 30000;
-        for (;;) {
-          try { await etcdPut(${JSON.stringify(URL)}, 'vxp-ready', '1', 1000); break; }
-          catch (err) { if (Date.now() > deadline) throw err; await new Promise((r) => setTimeout(r, 100)); }
-        }
-        for (const [k, v] of ${JSON.stringify(puts)}) await etcdPut(${JSON.stringify(URL)}, k, v);`;
-      const seeded = spawnSync('ip', ['netns', 'exec', a.netns.name, process.execPath, '--input-type=module', '-e', seed], { encoding: 'utf8', timeout: 60_000 });
+      const seeded = seedEtcdInNetns(a.netns.name, URL, puts);
       expect(seeded.status, seeded.stderr).toBe(0);
 
       const r = spawnSync('ip', ['netns', 'exec', a.netns.name, process.execPath, join(ROOT, 'bin', 'vxprobe'), 'inspect', '--json', '--etcd', URL], { encoding: 'utf8', timeout: 30_000 });
