@@ -23,10 +23,11 @@ import {
 import { type TlsMaterial, safeUrl, serverText } from '../../cluster/http-client.js';
 import { type Json, isObject } from '../../cluster/validate.js';
 import { CannotRunError, UsageError } from '../../errors.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
-import { type LineStream, openLineStream } from './line-stream.js';
-import { NodeSet, abortableDelay } from './node-set.js';
-import type { Discovery, DiscoverySnapshot } from './types.js';
+import type { BackoffOptions } from './backoff.js';
+import { openLineStream } from './line-stream.js';
+import { abortableDelay } from './node-set.js';
+import { WatchDiscovery } from './watch-discovery.js';
+import type { Discovery } from './types.js';
 
 export interface EtcdDiscoveryOptions {
   /** etcd client URL, e.g. https://10.0.0.5:2379 (credentials in it are never printed). */
@@ -56,21 +57,14 @@ type WatchEnd = { kind: 'compacted' } | { kind: 'failed'; reason: string } | { k
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-class EtcdDiscovery implements Discovery {
-  synced = false;
-  private readonly set: NodeSet;
+class EtcdDiscovery extends WatchDiscovery {
   private conn: EtcdConnection;
   private readonly prefix: string;
-  private readonly stop = new AbortController();
-  private readonly backoff: Backoff;
-  private readonly warned = new Map<string, string>();
   /** Every event up to this revision has been applied. */
   private revision = 0;
-  private stream: LineStream | null = null;
-  private loop: Promise<void> | null = null;
-  private starting: Promise<void> | null = null;
 
   constructor(private readonly opts: EtcdDiscoveryOptions) {
+    super('etcd', safeUrl(opts.url), opts.backoff);
     this.prefix = normalisePrefix(opts.prefix ?? DEFAULT_ETCD_PREFIX);
     this.conn = {
       url: opts.url,
@@ -78,8 +72,6 @@ class EtcdDiscovery implements Discovery {
       ...(opts.requestTimeoutMs !== undefined ? { timeoutMs: opts.requestTimeoutMs } : {}),
       signal: this.stop.signal,
     };
-    this.backoff = new Backoff(opts.backoff);
-    this.set = new NodeSet('etcd', safeUrl(opts.url));
   }
 
   start(): Promise<void> {
@@ -276,21 +268,6 @@ class EtcdDiscovery implements Discovery {
     return null;
   }
 
-  snapshot(): DiscoverySnapshot {
-    return this.set.snapshot();
-  }
-
-  onChange(listener: (snap: DiscoverySnapshot) => void): () => void {
-    return this.set.onChange(listener);
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-    this.stream?.abort();
-    this.synced = false;
-    this.set.clearListeners();
-    if (this.loop) await this.loop;
-  }
 }
 
 /** flannel's subnet leases from etcd (range + one watch). */

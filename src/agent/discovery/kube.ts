@@ -11,11 +11,12 @@ import { CannotRunError } from '../../errors.js';
 import { type KubeApiConfig, SERVICE_ACCOUNT_DIR, apiBaseUrl, getJson } from '../../cluster/kube-api.js';
 import { safeUrl, serverText } from '../../cluster/http-client.js';
 import { type JsonObject, isObject } from '../../cluster/validate.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
 import { type NodeReader, flannelPeerNode, ineligibility, nodeName, resourceVersionOf } from './kube-node.js';
-import { type LineStream, type StreamEnd, openLineStream } from './line-stream.js';
-import { NodeSet, abortableDelay } from './node-set.js';
-import type { Discovery, DiscoverySnapshot, PeerNode } from './types.js';
+import { type StreamEnd, openLineStream } from './line-stream.js';
+import { abortableDelay } from './node-set.js';
+import { WatchDiscovery } from './watch-discovery.js';
+import type { Discovery, PeerNode } from './types.js';
 
 export interface KubeDiscoveryOptions {
   /** KUBERNETES_SERVICE_HOST / _PORT come from here (default process.env). */
@@ -49,34 +50,22 @@ interface WatchOutcome {
   opened?: boolean;
 }
 
-class KubeDiscovery implements Discovery {
-  synced = false;
-  private readonly set: NodeSet;
-  private readonly stop = new AbortController();
-  private readonly backoff: Backoff;
+class KubeDiscovery extends WatchDiscovery {
   private readonly readNode: NodeReader;
   private readonly host: string;
   private readonly port: number;
   private readonly saDir: string;
   private resourceVersion = '';
-  private stream: LineStream | null = null;
-  private loop: Promise<void> | null = null;
-  private starting: Promise<void> | null = null;
-  private readonly warned = new Map<string, string>();
 
   constructor(private readonly opts: KubeDiscoveryOptions) {
     const env = opts.env ?? process.env;
+    const host = env.KUBERNETES_SERVICE_HOST ?? '';
+    const port = Number(env.KUBERNETES_SERVICE_PORT ?? '443');
+    super('kubernetes-api', host ? `${safeUrl(apiBaseUrl(apiConfigShape(host, port)))}/api/v1/nodes` : 'kubernetes-api', opts.backoff);
+    this.host = host;
+    this.port = port;
     this.saDir = opts.serviceAccountDir ?? env.VXPROBE_SERVICEACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR;
-    this.host = env.KUBERNETES_SERVICE_HOST ?? '';
-    this.port = Number(env.KUBERNETES_SERVICE_PORT ?? '443');
-    this.backoff = new Backoff(opts.backoff);
     this.readNode = opts.readNode ?? flannelPeerNode;
-    const origin = this.host ? `${safeUrl(apiBaseUrl(this.apiConfigShape()))}/api/v1/nodes` : 'kubernetes-api';
-    this.set = new NodeSet('kubernetes-api', origin);
-  }
-
-  private apiConfigShape(): KubeApiConfig {
-    return { host: this.host, port: this.port, token: '', ca: Buffer.alloc(0) };
   }
 
   /** Token and CA as they are now on disk (kubelet rotates the token in place). */
@@ -291,21 +280,11 @@ class KubeDiscovery implements Discovery {
     return 'ok';
   }
 
-  snapshot(): DiscoverySnapshot {
-    return this.set.snapshot();
-  }
+}
 
-  onChange(listener: (snap: DiscoverySnapshot) => void): () => void {
-    return this.set.onChange(listener);
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-    this.stream?.abort();
-    this.synced = false;
-    this.set.clearListeners();
-    if (this.loop) await this.loop;
-  }
+/** The API address as the shared URL helpers take it (no credentials: only for naming the origin). */
+function apiConfigShape(host: string, port: number): KubeApiConfig {
+  return { host, port, token: '', ca: Buffer.alloc(0) };
 }
 
 /** Nodes from the Kubernetes API of the pod this runs in (list + one watch). */
