@@ -8,6 +8,7 @@
 
 #include "boundary.h"
 #include "errors.h"
+#include "file_ops.h"
 #include "frame.h"
 #include "netlink.h"
 #include "packet_socket.h"
@@ -73,6 +74,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitPacketSocket(env, exports);
   InitNetlink(env, exports);
   InitRawIpSocket(env, exports);
+  InitFileOps(env, exports);
   return exports;
 }
 

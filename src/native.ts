@@ -16,8 +16,9 @@ import type { CodecBinding } from './wire/codec-binding.js';
 import type { PacketSocketBinding } from './wire/socket-binding.js';
 import type { NetlinkBinding } from './host/netlink-binding.js';
 import type { RawIpBinding } from './wire/raw-ip-binding.js';
+import type { FileOpsBinding } from './host/file-ops-binding.js';
 
-export type NativeBinding = CodecBinding & PacketSocketBinding & NetlinkBinding & RawIpBinding;
+export type NativeBinding = CodecBinding & PacketSocketBinding & NetlinkBinding & RawIpBinding & FileOpsBinding;
 
 let cached: NativeBinding | undefined;
 

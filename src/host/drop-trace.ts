@@ -7,54 +7,39 @@
 // and dropped moments later (src/host/drop-trace-parse.ts) gets the kernel's
 // reason; the sniffer's frames are paired with those receipts. The
 // instance is ours alone, so other tracing users are not disturbed; it is
-// removed on every path (stop, close, exit, SIGINT/SIGTERM).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+// removed on every path (stop, close, exit, SIGINT/SIGTERM), and shared by
+// the runs of one process that trace the same NIC (trace-instance.ts).
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { KernelDropCapture } from './kernel-drop-types.js';
 import { alignFrames, receivesFromTrace, type ArrivedFrame } from './drop-trace-parse.js';
+import { TraceInstance } from './trace-instance.js';
 
 const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-/** Per-CPU ring size of our instance: room for a probe window on a busy host (the kernel allocates it per CPU). */
-const BUFFER_KB = 1024;
 /** At most this much of the trace is read back. */
 const MAX_TRACE_BYTES = 64 * 1024 * 1024;
+/** Receipts this long before a run began still count (the two clocks are read within a millisecond). */
+const WINDOW_SLACK_MS = 50;
 
 export interface DropTraceOptions {
   /** tracefs mount points to try, in order (tests point this elsewhere). */
   roots?: string[];
 }
 
-const live = new Set<DropTrace>();
-let hooked = false;
-
-function cleanupAll(): void {
-  for (const t of [...live]) t.close();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  // Counted before cleanup, which unhooks us once no trace is left.
-  const alone = process.listenerCount(signal) === 1;
-  cleanupAll();
-  // Only ours was listening: die of the signal as if we had not been here.
-  if (alone) {
-    process.removeListener(signal, onSignal);
-    process.kill(process.pid, signal);
+/**
+ * The instance name of a long-lived listener: the same across its restarts,
+ * so a restart removes what a killed predecessor left, and distinct per
+ * network namespace and control port, so listeners of other namespaces on
+ * one kernel (kind nodes, the lab) never touch each other's.
+ */
+export function listenerTraceName(iface: string, controlPort: number): string {
+  let netns = 'x';
+  try {
+    netns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))?.[1] ?? 'x';
+  } catch {
+    // No /proc: the name still holds the interface and port.
   }
-}
-
-function hookProcess(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', cleanupAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
-}
-
-function unhookProcess(): void {
-  if (!hooked || live.size > 0) return;
-  hooked = false;
-  process.removeListener('exit', cleanupAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
+  return `vxprobe-n${netns}-${iface}-${controlPort}`;
 }
 
 function unavailable(nic: string, note: string): KernelDropCapture {
@@ -67,81 +52,102 @@ function monoToEpochOffset(): number {
   return Date.now() - Number(process.hrtime.bigint() / 1000n) / 1000;
 }
 
+const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+
+/** Where tracing `nic` is possible: the instance to use, or why not. */
+function instanceFor(nic: string, opts: DropTraceOptions, stableName?: string): TraceInstance | string {
+  const roots = opts.roots ?? TRACEFS_ROOTS;
+  const root = roots.find((r) => existsSync(join(r, 'instances')));
+  if (!root) return `tracefs is not mounted (mount -t tracefs nodev ${roots[0]})`;
+  let format: string;
+  try {
+    format = readFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'the kernel has no skb:kfree_skb tracepoint' : `tracefs is not readable (${code ?? 'error'})`;
+  }
+  if (!/\breason\b/.test(format)) return 'the kernel\'s skb:kfree_skb has no drop reason (Linux 5.17 or later has)';
+  if (!existsSync(join(root, 'events', 'net', 'netif_receive_skb'))) return 'the kernel has no net:netif_receive_skb tracepoint';
+  // The NIC name is a kernel interface name (no quotes, at most 15 bytes), so it is safe inside the filter string.
+  if (!/^[\w.:@-]{1,15}$/.test(nic)) return `cannot set up kernel drop tracing (interface name ${JSON.stringify(nic)} cannot be traced)`;
+  try {
+    return TraceInstance.for(root, nic, stableName);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** One run's window of kernel drop tracing on one NIC. */
 export class DropTrace {
-  private closed = false;
+  private stopped = false;
+  private ended: Promise<void> | null = null;
+  /** Resolves once tracing is on for this run (null), or to why it cannot be. */
+  private readonly started: Promise<string | null>;
+  private overrunsAtStart = 0;
 
   private constructor(
     readonly nic: string,
-    private readonly dir: string | null,
-    private readonly note: string | null,
+    private readonly instance_: TraceInstance | null,
+    note: string | null,
+    private readonly startedAt: number,
     private readonly offsetMs: number,
-  ) {}
-
-  /** The tracefs instance directory while capturing (null when unavailable). */
-  get instance(): string | null {
-    return this.closed ? null : this.dir;
+  ) {
+    this.started = instance_
+      ? instance_.begin().then(async (failure) => {
+          if (!failure) this.overrunsAtStart = await instance_.overruns();
+          return failure;
+        })
+      : Promise.resolve(note);
   }
 
-  /** Starts capturing; never throws: where tracefs cannot be used the capture says why. */
+  /** The tracefs instance directory while this run traces (null when unavailable or stopped). */
+  get instance(): string | null {
+    return this.stopped || !this.instance_ ? null : this.instance_.dir;
+  }
+
+  /** Starts capturing; never throws: where tracefs cannot be used the capture says why. Tracing is on once ready() resolves. */
   static start(nic: string, opts: DropTraceOptions = {}): DropTrace {
-    const roots = opts.roots ?? TRACEFS_ROOTS;
-    const root = roots.find((r) => existsSync(join(r, 'instances')));
-    if (!root) return new DropTrace(nic, null, `tracefs is not mounted (mount -t tracefs nodev ${roots[0]})`, 0);
-    let format: string;
-    try {
-      format = readFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return new DropTrace(nic, null, code === 'ENOENT' ? 'the kernel has no skb:kfree_skb tracepoint' : `tracefs is not readable (${code ?? 'error'})`, 0);
-    }
-    if (!/\breason\b/.test(format)) return new DropTrace(nic, null, 'the kernel\'s skb:kfree_skb has no drop reason (Linux 5.17 or later has)', 0);
-    if (!existsSync(join(root, 'events', 'net', 'netif_receive_skb'))) return new DropTrace(nic, null, 'the kernel has no net:netif_receive_skb tracepoint', 0);
-    const dir = join(root, 'instances', `vxprobe-${process.pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      mkdirSync(dir);
-    } catch (err) {
-      return new DropTrace(nic, null, `cannot create a tracefs instance (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 0);
-    }
-    const trace = new DropTrace(nic, dir, null, monoToEpochOffset());
-    live.add(trace);
-    hookProcess();
-    try {
-      const put = (file: string, value: string) => writeFileSync(join(dir, file), value);
-      put('trace_clock', 'mono');
-      put('buffer_size_kb', String(BUFFER_KB));
-      // The NIC name is a kernel interface name (no quotes, at most 15 bytes), so it is safe inside the filter string.
-      if (!/^[\w.:@-]{1,15}$/.test(nic)) throw new Error(`interface name ${JSON.stringify(nic)} cannot be traced`);
-      put('events/net/netif_receive_skb/filter', `name == "${nic}"`);
-      // IPv4 only (ETH_P_IP): VXLAN underlays here are IPv4. A kernel that
-      // cannot filter on protocol still works, with more events to skip.
-      try {
-        put('events/skb/kfree_skb/filter', 'protocol == 2048');
-      } catch {
-        // Unfiltered.
-      }
-      put('events/net/netif_receive_skb/enable', '1');
-      put('events/skb/kfree_skb/enable', '1');
-      put('tracing_on', '1');
-    } catch (err) {
-      trace.close();
-      return new DropTrace(nic, null, `cannot set up kernel drop tracing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 0);
-    }
-    return trace;
+    const found = instanceFor(nic, opts);
+    if (typeof found === 'string') return new DropTrace(nic, null, found, 0, 0);
+    return new DropTrace(nic, found, null, Date.now(), monoToEpochOffset());
   }
 
   /**
-   * Stops capturing and says which of `frames` (probe frames the sniffer saw
-   * arrive on this NIC) the kernel then dropped, and why.
+   * Keeps an instance for `nic` set up until the returned function is called
+   * (a listener or an agent, for its whole life): its runs then only switch
+   * tracing on and off. Never throws; a NIC that cannot be traced keeps nothing.
+   * `name`: a stable instance name (listenerTraceName) instead of a random one.
    */
-  stop(frames: ArrivedFrame[]): KernelDropCapture {
-    if (!this.dir) return unavailable(this.nic, this.note ?? 'kernel drop tracing was not started');
-    if (this.closed) return unavailable(this.nic, 'kernel drop tracing was already stopped');
+  static retain(nic: string, opts: DropTraceOptions & { name?: string } = {}): () => Promise<void> {
+    const found = instanceFor(nic, opts, opts.name);
+    return typeof found === 'string' ? () => Promise.resolve() : found.retain();
+  }
+
+  /** Resolves once tracing is on, or once it is known that it cannot be (never rejects). */
+  async ready(): Promise<void> {
+    await this.started;
+  }
+
+  /**
+   * Stops this run's window and says which of `frames` (probe frames the
+   * sniffer saw arrive on this NIC) the kernel then dropped, and why.
+   */
+  async stop(frames: ArrivedFrame[]): Promise<KernelDropCapture> {
+    const failure = await this.started;
+    if (failure) {
+      void this.close();
+      return unavailable(this.nic, failure);
+    }
+    if (this.stopped) return unavailable(this.nic, 'kernel drop tracing was already stopped');
+    this.stopped = true;
+    const instance = this.instance_!;
     let capture: KernelDropCapture;
     try {
-      writeFileSync(join(this.dir, 'tracing_on'), '0');
-      const text = readBounded(join(this.dir, 'trace'), MAX_TRACE_BYTES);
-      const overrun = overrunCount(this.dir);
-      const { matched, drops, truncated } = alignFrames(receivesFromTrace(text, this.nic, this.offsetMs), frames);
+      const text = await instance.read(MAX_TRACE_BYTES);
+      const overrun = (await instance.overruns()) - this.overrunsAtStart;
+      const from = this.startedAt - WINDOW_SLACK_MS;
+      const receives = receivesFromTrace(text, this.nic, this.offsetMs).filter((r) => r.time >= from);
+      const { matched, drops, truncated } = alignFrames(receives, frames);
       capture = {
         available: true,
         note: overrun > 0 ? `the trace buffer overran (${overrun} events lost)` : null,
@@ -152,65 +158,18 @@ export class DropTrace {
         truncated: truncated || overrun > 0,
       };
     } catch (err) {
-      capture = unavailable(this.nic, `cannot read the kernel drop trace (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      capture = unavailable(this.nic, `cannot read the kernel drop trace (${codeOf(err)})`);
     }
-    this.close();
+    void this.close();
     return capture;
   }
 
-  /** Removes the instance (idempotent; safe from exit and signal handlers). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    live.delete(this);
-    if (this.dir) {
-      for (const file of ['tracing_on', 'events/net/netif_receive_skb/enable', 'events/skb/kfree_skb/enable']) {
-        try {
-          writeFileSync(join(this.dir, file), '0');
-        } catch {
-          // Already gone or never set.
-        }
-      }
-      try {
-        rmdirSync(this.dir);
-      } catch {
-        // Gone already (someone removed it); nothing else to do.
-      }
-    }
-    unhookProcess();
+  /** Ends this run's window (idempotent): resolves when tracing is off, or the instance removed if nobody keeps it. */
+  close(): Promise<void> {
+    this.stopped = true;
+    if (!this.ended) this.ended = this.instance_ ? this.started.then(() => this.instance_!.end()) : Promise.resolve();
+    return this.ended;
   }
-}
-
-function readBounded(path: string, max: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.alloc(1 << 16);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total >= max) break;
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function overrunCount(dir: string): number {
-  let sum = 0;
-  try {
-    for (const cpu of readdirSync(join(dir, 'per_cpu'))) {
-      const m = /^overrun:\s*(\d+)/m.exec(readFileSync(join(dir, 'per_cpu', cpu, 'stats'), 'utf8'));
-      if (m) sum += Number(m[1]);
-    }
-  } catch {
-    // No per-CPU stats: report no overrun rather than guess.
-  }
-  return sum;
 }
 
 /**

@@ -19,8 +19,8 @@ import { newProbeKey } from './probe-auth.js';
 import { ProbeSender } from './probe-sender.js';
 import { RunSniffer } from './run-sniffer.js';
 import { DropTrace, arrivedHere } from '../host/drop-trace.js';
-import { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun, type SavedRun } from '../record/saved-run.js';
-import { vxprobeVersion } from '../record/run-file.js';
+import type { SavedRun } from '../record/saved-run.js';
+import { vxprobeVersion } from '../version.js';
 import { runProbeRounds } from './probe-rounds.js';
 import { markPhase } from '../timing.js';
 
@@ -66,38 +66,54 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
   const probeKey = newProbeKey();
   const sniffPorts = [...new Set([...ports, baselinePort])];
 
-  const hop = await resolveNextHop(peerIp, { iface: opts.iface });
-  markPhase('next-hop');
-  // The tables now (planning needs them); firewall, port owners, sysctls
-  // and offloads are read while the probes are in flight.
-  const facts = await startHostFactsAsync({ iface: hop.ifname, ports: sniffPorts });
-  const tables = facts.tables;
-  if (opts.name) tables.hostname = opts.name;
-  markPhase('tables');
-  const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
-  // Reverse probes arrive here: the kernel's reasons if it drops them.
-  const drops = DropTrace.start(hop.ifname);
+  const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
+  const controlPort = opts.controlPort ?? DEFAULT_CONTROL_PORT;
+  progress(`connecting to ${controlHost}:${controlPort}`);
+  // Connecting first: the TCP and TLS handshakes overlap reading the tables,
+  // opening the sniffer and starting the drop trace (docs/performance.md).
+  const connecting = ControlClient.connect({ host: controlHost, port: controlPort, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
+  connecting.catch(() => {}); // awaited below; closed in `finally` whatever happens before
+  // Classification is needed only at the end: its modules load while we wait on the network.
+  const reporting = import('../record/saved-run.js');
+  reporting.catch(() => {});
+  let sniffer: RunSniffer | null = null;
+  let drops: DropTrace | null = null;
   let sender: ProbeSender | null = null;
-  let client: ControlClient<PairMethods> | null = null;
   try {
-    const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
-    progress(`connecting to ${controlHost}:${opts.controlPort ?? DEFAULT_CONTROL_PORT}`);
-    client = await ControlClient.connect({ host: controlHost, port: opts.controlPort ?? DEFAULT_CONTROL_PORT, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
+    const hop = await resolveNextHop(peerIp, { iface: opts.iface });
+    markPhase('next-hop');
+    // Reverse probes arrive here: the kernel's reasons if it drops them.
+    // Set up on the thread pool while we read tables and connect.
+    drops = DropTrace.start(hop.ifname);
+    // The tables now (planning needs them); firewall, port owners, sysctls
+    // and offloads are read while the probes are in flight.
+    const facts = await startHostFactsAsync({ iface: hop.ifname, ports: sniffPorts });
+    const tables = facts.tables;
+    if (opts.name) tables.hostname = opts.name;
+    markPhase('tables');
+    sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
+    const client = await connecting;
     markPhase('connected');
-    const hello = await client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports), probeKey: probeKey.toString('hex') });
+    const helloing = client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports), probeKey: probeKey.toString('hex') });
+    helloing.catch(() => {}); // awaited below
+    // The rest of our facts (firewall tool, /proc scans) while the listener prepares.
+    facts.complete().catch(() => {});
+    await drops.ready();
+    const hello = await helloing;
     markPhase('hello');
-    const peer = hello.facts;
-    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer });
+    const peerTables = hello.tables;
+    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer: peerTables });
     sniffer.setPlan(plan.probes);
     await client.call('plan', { probes: plan.probes });
     markPhase('plan');
 
-    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peer, ports), probeKey };
-    sender = new ProbeSender(sniffer, ctx);
+    const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peerTables, ports), probeKey };
+    const runSniffer = sniffer;
+    const runSender = (sender = new ProbeSender(runSniffer, ctx));
     const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
-    const seen = () => [...sniffer.sightings, ...remote.sightings];
+    const seen = () => [...runSniffer.sightings, ...remote.sightings];
     const poll = async () => {
-      const obs = await client!.call('observations', { fromSighting: remote.sightings.length, fromIcmp: remote.icmp.length });
+      const obs = await client.call('observations', { fromSighting: remote.sightings.length, fromIcmp: remote.icmp.length });
       remote.sightings.push(...obs.sightings);
       remote.icmp.push(...obs.icmp);
     };
@@ -105,40 +121,42 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     const rounds = await runProbeRounds({
       probes: plan.probes,
       sendLocal: async (p, round) => {
-        const outcome = await sender!.send(p, round);
+        const outcome = await runSender.send(p, round);
         return outcome.sent ? null : outcome.reason;
       },
-      sendRemote: async (probeIds, round) => (await client!.call('send', { probeIds, round })).notSent,
+      sendRemote: async (probeIds, round) => (await client.call('send', { probeIds, round })).notSent,
       poll,
       seen,
       // The budget is for the probing itself: collecting both sides' facts
       // (firewall tools included) on a loaded host must not eat it.
       endAt: Date.now() + (opts.timeoutMs ?? 2500),
       onFirstSend: () => markPhase('first-frame-sent'),
-      // The rest of our facts (firewall tool, /proc scans) is read while the probes fly.
-      onFirstRound: () => void facts.complete().catch(() => {}),
       progress,
     });
-    if (sniffer.failure) throw sniffer.failure;
-    const localDrops = drops.stop(arrivedHere(sniffer.sightings));
-    // The listener stops sniffing (and its drop trace) while we finish our facts.
-    const finishing = client.call('finish', {});
-    finishing.catch(() => {}); // awaited below; not unhandled meanwhile
-    const local = { ...(await facts.complete()), hostname: tables.hostname };
+    if (runSniffer.failure) throw runSniffer.failure;
     markPhase('probing-done');
+    // Both sides stop their drop traces and finish their facts at once.
+    const [localDrops, finished, localFacts] = await Promise.all([
+      drops.stop(arrivedHere(runSniffer.sightings)),
+      client.call('finish', {}),
+      facts.complete(),
+    ]);
+    const local = { ...localFacts, hostname: tables.hostname };
+    markPhase('finished');
 
     const record: RunRecord = {
       plan,
       local,
-      peer,
+      peer: finished.facts,
       localIp: hop.srcIp,
       peerIp,
       sightings: seen(),
-      icmp: [...sniffer.icmp, ...remote.icmp],
+      icmp: [...runSniffer.icmp, ...remote.icmp],
       notSent: [...rounds.notSent].map(([probeId, reason]) => ({ probeId, reason })),
-      kernelDrops: { local: localDrops, peer: (await finishing).kernelDrops ?? null },
+      kernelDrops: { local: localDrops, peer: finished.kernelDrops },
       losses: rounds.losses,
     };
+    const { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun } = await reporting;
     const run: SavedRun = {
       format: RUN_FORMAT,
       formatVersion: RUN_FORMAT_VERSION,
@@ -162,18 +180,10 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     opts.onRecord?.(run);
     return report;
   } finally {
-    sniffer.close();
-    drops.close();
+    sniffer?.close();
     sender?.close();
-    client?.close();
+    // The instance's removal waits on the kernel; the report need not.
+    void drops?.close();
+    void connecting.then((c) => c.close(), () => {});
   }
 }
-
-/** The report of a record made now (library entry kept for callers that build RunRecords themselves). */
-export function toReport(peerArg: string, record: RunRecord, started: number): PairReport {
-  const p = record.plan;
-  const options = { peer: peerArg, iface: null, ports: p.ports, baselinePort: p.baselinePort, vni: null, timeoutMs: 0, controlPort: DEFAULT_CONTROL_PORT, controlHost: null, name: null };
-  const timing = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started };
-  return reportFromRun({ format: RUN_FORMAT, formatVersion: RUN_FORMAT_VERSION, vxprobeVersion: vxprobeVersion(), options, timing, record });
-}
-

@@ -3,7 +3,7 @@
 // The schema module alone: importing control/index.js would load the server too.
 import * as s from './control/schema.js';
 import type { MethodSpec } from './control/rpc.js';
-import type { HostFacts } from '../host/types.js';
+import type { HostFacts, HostTables } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
 import type { ProbeSpec } from './plan-types.js';
 import { kernelDropCaptureSchema } from './kernel-drop-schema.js';
@@ -84,7 +84,8 @@ const fwChain = s.object({
   truncated: s.optional(s.bool()),
 });
 
-export const hostFactsSchema: s.Schema<HostFacts> = s.object({
+/** The rtnetlink tables: what planning needs, read in a few ms. */
+const tableFields = {
   hostname: name,
   nic: s.object({ name, ifindex, mac: s.nullable(mac), mtu: s.int({ min: 0, max: 1 << 20 }), addresses: s.array(ip, { max: 64 }), chosenBy: s.enumOf(['argument', 'default-route', 'vxlan-underlay'] as const) }),
   links: s.array(link, { max: MAX_LIST }),
@@ -95,6 +96,12 @@ export const hostFactsSchema: s.Schema<HostFacts> = s.object({
   ),
   neighbors: s.array(s.object({ ifindex, ifname: name, ip, mac: s.nullable(s.string({ max: 64 })), state: s.array(name, { max: 16 }) }), { max: MAX_LIST }),
   fdb: s.array(s.object({ ifindex, ifname: name, mac, dst: s.nullable(ip), port: s.nullable(anyPort), vni: s.nullable(vni), permanent: s.bool() }), { max: MAX_LIST }),
+};
+
+export const hostTablesSchema: s.Schema<HostTables> = s.object(tableFields) as s.Schema<HostTables>;
+
+export const hostFactsSchema: s.Schema<HostFacts> = s.object({
+  ...tableFields,
   ports: s.array(s.object({ port, holders: s.array(holder, { max: 64 }) }), { max: 64 }),
   sysctls: s.object({ ipForward: s.bool(), rpFilter: s.record(name, s.int({ min: 0, max: 2 }), { max: 256 }) }),
   firewall: s.object({
@@ -160,11 +167,15 @@ export const MAX_OBSERVATION_BYTES = 160 * 1024;
 export const MAX_PLAN = 256;
 
 export const pairMethods = {
-  /** Opens the run: the listener collects its facts and starts sniffing. */
+  /**
+   * Opens the run: the listener reads its tables and starts sniffing. The
+   * rest of its facts (firewall tools, /proc scans) comes with `finish`, so
+   * nobody waits for them before probing.
+   */
   hello: {
     // probeKey: the run's key for probe tags (probe-auth.ts), hex; secret, so only ever sent inside TLS.
     params: s.object({ runId: u32, ports: s.array(port, { min: 1, max: 8 }), baselinePort: port, initiatorVteps: s.array(vtepEndpoint, { max: 8 }), probeKey: s.string({ max: 32, pattern: PROBE_KEY_HEX }) }),
-    result: s.object({ facts: hostFactsSchema, peerIp: ip }),
+    result: s.object({ tables: hostTablesSchema, peerIp: ip }),
   },
   /** The plan; the listener keeps only the reverse probes it will send. */
   plan: {
@@ -181,8 +192,8 @@ export const pairMethods = {
     params: s.object({ fromSighting: s.int({ min: 0, max: 1 << 20 }), fromIcmp: s.int({ min: 0, max: 1 << 20 }) }),
     result: s.object({ sightings: s.array(sighting, { max: 2048 }), icmp: s.array(icmpSighting, { max: 2048 }), dropped: count }),
   },
-  /** Ends the run: the listener stops sniffing and says what its kernel dropped (optional: older listeners send nothing). */
-  finish: { params: s.empty, result: s.object({ kernelDrops: s.optional(kernelDropCaptureSchema) }) },
+  /** Ends the run: the listener stops sniffing, says what its kernel dropped and gives its complete facts. */
+  finish: { params: s.empty, result: s.object({ facts: hostFactsSchema, kernelDrops: kernelDropCaptureSchema }) },
 } satisfies Record<string, MethodSpec<any, any>>;
 
 export type PairMethods = typeof pairMethods;

@@ -11,12 +11,15 @@ import type { ProbeSpec } from './plan-types.js';
 export const ROUNDS_MS = [0, 150, 400, 800, 1300];
 /** How long the fixed schedule waits for late frames after its last resend. */
 const GRACE_MS = 300;
-/** Polling the listener's sightings. */
-const POLL_MS = 20;
+/**
+ * Polling the listener's sightings: just over the ring's block retire time,
+ * so a frame that arrived is visible at the first poll after it.
+ */
+const POLL_MS = 10;
 /** The control channel allows 50 calls/s per session; stay under it with room for sends. */
 const MAX_CALLS_PER_SECOND = 40;
-/** A frame can sit this long in a TPACKET_V3 block before it is handed over (socket retireMs). */
-const RING_RETIRE_MS = 8;
+/** A frame can sit this long in a TPACKET_V3 block before it is handed over (a timer tick of 4 ms at HZ=250, 10 at HZ=100). */
+const RING_RETIRE_MS = 10;
 /** The listener accepts rounds 1..16. */
 const MAX_ROUND = 16;
 

@@ -7,8 +7,8 @@
 // finish) are serialised per session, and every path that replaces or ends a
 // run closes its sniffer and sockets: a session's end, the listener's close,
 // and a hello that completes after its session already ended.
-import { startHostFactsAsync } from '../host/facts.js';
-import type { HostFacts } from '../host/types.js';
+import { startHostFactsAsync, type HostFactsInProgress } from '../host/facts.js';
+import type { HostTables } from '../host/types.js';
 import { resolveNextHop } from '../host/next-hop.js';
 import { readAddrs } from '../host/netlink.js';
 import { UsageError } from '../errors.js';
@@ -19,11 +19,11 @@ import type { Session } from './control/rpc.js';
 import { MAX_OBSERVATION_BYTES, pairMethods } from './messages.js';
 import type { ProbeSpec } from './plan-types.js';
 import type { VtepEndpoint } from './probe-frames.js';
-import { factsForPeer } from './shared-facts.js';
+import { factsForPeer, tablesForPeer } from './shared-facts.js';
 import { ProbeSender } from './probe-sender.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
-import { DropTrace, arrivedHere } from '../host/drop-trace.js';
+import { DropTrace, arrivedHere, listenerTraceName } from '../host/drop-trace.js';
 import { DEFAULT_PEER_BUDGET, PeerBudget, type PeerBudgetLimits } from './peer-budget.js';
 
 export interface ListenOptions {
@@ -63,7 +63,9 @@ export interface Listener {
 interface Run {
   runId: number;
   ports: number[];
-  facts: HostFacts;
+  tables: HostTables;
+  /** The rest of this host's facts, read while the probes fly; sent with `finish`. */
+  facts: HostFactsInProgress;
   initiatorVteps: VtepEndpoint[];
   probeKey: Buffer;
   sniffer: RunSniffer;
@@ -78,7 +80,7 @@ function closeRun(run: Run | undefined): void {
   if (!run) return;
   run.sniffer.close();
   run.sender?.close();
-  run.drops.close();
+  void run.drops.close();
 }
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -152,18 +154,36 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           }, { once: true });
         }
         const ports = [...new Set([...params.ports, params.baselinePort])];
-        // Tables read off the JS thread; the firewall tool and /proc scans overlap them.
-        const facts = await (await startHostFactsAsync({ iface: opts.iface, ports })).complete();
-        if (gone(session)) throw coded('session ended', 'closed');
-        if (opts.name) facts.hostname = opts.name;
-        const probeKey = Buffer.from(params.probeKey, 'hex');
-        const sniffer = RunSniffer.open(facts.nic.name, { ports, runId: params.runId, role: 'responder', probeKey });
-        runs.set(session.id, {
-          runId: params.runId, ports, facts, initiatorVteps: params.initiatorVteps, probeKey, sniffer,
-          sender: null, reverse: new Map(), rounds: new Set(), drops: DropTrace.start(facts.nic.name),
-        });
-        log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
-        return { facts: factsForPeer(facts, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
+        // The kernel's drop trace is set up on the thread pool while the
+        // tables are read and the sniffer opens; the answer waits until it is
+        // on, so no probe can arrive untraced.
+        const drops = DropTrace.start(opts.iface);
+        let sniffer: RunSniffer | null = null;
+        try {
+          const facts = await startHostFactsAsync({ iface: opts.iface, ports });
+          if (gone(session)) throw coded('session ended', 'closed');
+          const tables = facts.tables;
+          if (opts.name) tables.hostname = opts.name;
+          const probeKey = Buffer.from(params.probeKey, 'hex');
+          sniffer = RunSniffer.open(tables.nic.name, { ports, runId: params.runId, role: 'responder', probeKey });
+          // The firewall tools (child processes) and /proc scans start now and
+          // run while the initiator plans and probes; `finish` waits for them.
+          // Started before probing, their few ms on this thread never delay
+          // an `observations` answer.
+          facts.complete().catch(() => {});
+          await drops.ready();
+          if (gone(session)) throw coded('session ended', 'closed');
+          runs.set(session.id, {
+            runId: params.runId, ports, tables, facts, initiatorVteps: params.initiatorVteps, probeKey, sniffer,
+            sender: null, reverse: new Map(), rounds: new Set(), drops,
+          });
+          log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
+          return { tables: tablesForPeer(tables, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
+        } catch (err) {
+          sniffer?.close();
+          void drops.close();
+          throw err;
+        }
       }),
 
     plan: (params, session) =>
@@ -185,7 +205,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           nextHopMac: hop.nextHopMac,
           // The session's authenticated address, never an address from a message.
           peerIp: session.peerAddress,
-          facts: run.facts,
+          facts: run.tables,
           peerVteps: run.initiatorVteps,
           probeKey: run.probeKey,
         }, wire);
@@ -229,10 +249,14 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
 
     finish: (_params, session) =>
       queue.run(session.id, async () => {
-        const run = runs.get(session.id);
-        const kernelDrops = run?.drops.stop(arrivedHere(run.sniffer.sightings));
-        endRun(session.id);
-        return kernelDrops ? { kernelDrops } : {};
+        const run = runOf(session);
+        const [kernelDrops, facts] = await Promise.all([run.drops.stop(arrivedHere(run.sniffer.sightings)), run.facts.complete()]);
+        if (runs.get(session.id) !== run) throw coded('run ended', 'closed');
+        // Answered first, closed right after: closing a capture socket waits
+        // on the kernel for tens of ms, which the initiator need not wait for.
+        runs.delete(session.id);
+        setImmediate(() => closeRun(run));
+        return { facts: factsForPeer(facts, run.initiatorVteps, session.peerAddress), kernelDrops };
       }),
   });
 
@@ -252,11 +276,15 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       else log(`session from ${end.peerAddress} done`);
     },
   });
+  // The NIC's kernel drop trace stays set up while we listen: a run only
+  // switches it on and reads it (src/host/trace-instance.ts).
+  const releaseTrace = DropTrace.retain(opts.iface, { name: listenerTraceName(opts.iface, server.port) });
   const shutdown = () => {
     closed = true;
     for (const run of runs.values()) closeRun(run);
     runs.clear();
     rejects.close();
+    return releaseTrace();
   };
   return {
     port: server.port,
@@ -268,7 +296,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     close: async () => {
       closed = true;
       await server.close();
-      shutdown();
+      await shutdown();
     },
   };
 }

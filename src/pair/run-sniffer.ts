@@ -50,6 +50,13 @@ export function toSighting(c: CapturedFrame, at: Sighting['at']): Sighting | nul
   };
 }
 
+/**
+ * How long a frame may wait in a ring block before the block is handed over.
+ * A run waits for its frames, so short: the kernel rounds it up to one timer
+ * tick (4 ms at HZ=250), and the timer runs only while a run is open.
+ */
+export const RUN_RING_RETIRE_MS = 2;
+
 export class RunSniffer {
   readonly sightings: Sighting[] = [];
   readonly icmp: IcmpSighting[] = [];
@@ -85,7 +92,7 @@ export class RunSniffer {
 
   /** `probeKey`: the run's probe key; only frames whose tag it verifies are recorded (probe-auth.ts). */
   static open(iface: string, opts: { ports: number[]; runId: number; role: Role; probeKey: Buffer }): RunSniffer {
-    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ringBlocks: 8, raw: true });
+    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ringBlocks: 8, raw: true, retireMs: RUN_RING_RETIRE_MS });
     return new RunSniffer(socket, opts.runId, opts.role, opts.probeKey);
   }
 

@@ -4,12 +4,12 @@
 // the facts sent over the control channel are cut to that (and stay far
 // below the channel's line limit).
 import { trimFirewall } from '../host/firewall.js';
-import type { HostFacts } from '../host/types.js';
-
-const FIREWALL_SHARE_BYTES = 128 * 1024;
+import type { HostFacts, HostTables } from '../host/types.js';
 import type { VtepEndpoint } from './probe-frames.js';
 
-export function factsForPeer(facts: HostFacts, peerVteps: VtepEndpoint[], peerIp: string): HostFacts {
+const FIREWALL_SHARE_BYTES = 128 * 1024;
+
+export function tablesForPeer<T extends HostTables>(facts: T, peerVteps: VtepEndpoint[], peerIp: string): T {
   const vxlanIdx = new Set(facts.links.filter((l) => l.vxlan).map((l) => l.ifindex));
   const keepLink = new Set([...vxlanIdx, facts.nic.ifindex]);
   const vtepIps = new Set(peerVteps.map((v) => v.ip));
@@ -21,6 +21,12 @@ export function factsForPeer(facts: HostFacts, peerVteps: VtepEndpoint[], peerIp
     routes: facts.routes.filter((r) => (r.gateway !== null && vtepIps.has(r.gateway)) || r.dst === `${peerIp}/32`),
     neighbors: facts.neighbors.filter((n) => vxlanIdx.has(n.ifindex) && vtepIps.has(n.ip)),
     fdb: facts.fdb.filter((f) => vxlanIdx.has(f.ifindex) && vtepMacs.has(f.mac)),
+  };
+}
+
+export function factsForPeer(facts: HostFacts, peerVteps: VtepEndpoint[], peerIp: string): HostFacts {
+  return {
+    ...tablesForPeer(facts, peerVteps, peerIp),
     // The chains are already only those on the input and forward paths; cut
     // them to a share of the channel's line limit (a cut is marked, not hidden).
     firewall: trimFirewall(facts.firewall, FIREWALL_SHARE_BYTES),

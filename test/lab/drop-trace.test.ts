@@ -45,6 +45,18 @@ describeRoot('kernel drop tracing on this kernel', () => {
     expect(instanceExists(out.instance!)).toBe(false);
   });
 
+  it('an exit while the instance is still being set up removes it', () => {
+    const out = run('exit-while-starting');
+    expect(out.instance).toMatch(/\/instances\/vxprobe-\d+-[0-9a-f]{8}$/);
+    expect(instanceExists(out.instance!)).toBe(false);
+  });
+
+  it('runs on one NIC share one instance; a retained instance outlives its runs and goes on release', () => {
+    const out = run('shared') as unknown as { instance: string; same: boolean; available: boolean[]; keptAfterRuns: boolean; reused: boolean; goneAfterRelease: boolean };
+    expect(out).toMatchObject({ same: true, available: [true, true], keptAfterRuns: true, reused: true, goneAfterRelease: true });
+    expect(instanceExists(out.instance)).toBe(false);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} removes the instance, and the process still dies of it`, async () => {
       const [cmd, args] = withTracefs([process.execPath, SCRIPT, 'wait']);

@@ -2,7 +2,7 @@
 // Each case must end the session with a clear one-line error, never call a
 // handler (no probe sent), and leave the server able to serve the next peer.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/pair/control/index.js';
+import { ControlClient, PROTOCOL_VERSION } from '../../src/pair/control/index.js';
 import { LinePeer } from './control-raw-peer.js';
 import { methods, OTHER_SECRET, SECRET, startServer, type Fixture } from './control-fixture.js';
 
@@ -88,7 +88,7 @@ describe('control channel abuse (server side)', () => {
     fixture = await startServer();
     const p = await LinePeer.connect(fixture.port, null);
     peers.push(p);
-    p.sendJson({ type: 'hello', v: 2, nonce: 'ab'.repeat(32) });
+    p.sendJson({ type: 'hello', v: PROTOCOL_VERSION, nonce: 'ab'.repeat(32) });
     await p.closedPromise;
     expect(p.lines.filter((l) => l.includes('challenge'))).toEqual([]);
     await stillServes();
@@ -97,7 +97,7 @@ describe('control channel abuse (server side)', () => {
   it('the server never answers hello with a MAC (nothing to guess offline from)', async () => {
     fixture = await startServer();
     const p = await peer();
-    p.sendJson({ type: 'hello', v: 2, nonce: 'ab'.repeat(32) });
+    p.sendJson({ type: 'hello', v: PROTOCOL_VERSION, nonce: 'ab'.repeat(32) });
     const challenge = await p.readJson();
     expect(Object.keys(challenge ?? {}).sort()).toEqual(['nonce', 'type', 'v']);
   });
@@ -107,7 +107,7 @@ describe('control channel abuse (server side)', () => {
     const p = await peer();
     const { proofFor } = await import('./control-raw-peer.js');
     const nc = Buffer.alloc(32, 7);
-    p.sendJson({ type: 'hello', v: 2, nonce: nc.toString('hex') });
+    p.sendJson({ type: 'hello', v: PROTOCOL_VERSION, nonce: nc.toString('hex') });
     const challenge = await p.readJson();
     const ns = Buffer.from(String(challenge?.nonce), 'hex');
     // Even knowing a valid *server* proof for these nonces would not help.
@@ -266,7 +266,7 @@ describe('control channel abuse (server side)', () => {
   it('a peer that stops after hello is cut off after the handshake timeout', async () => {
     fixture = await startServer({ limits: { handshakeTimeoutMs: 200 } });
     const p = await peer();
-    p.sendJson({ type: 'hello', v: 2, nonce: 'cd'.repeat(32) });
+    p.sendJson({ type: 'hello', v: PROTOCOL_VERSION, nonce: 'cd'.repeat(32) });
     expect((await serverEnds(p)).error).toBe('peer stalled during handshake after 200 ms');
     await stillServes();
   });
@@ -284,9 +284,10 @@ describe('control channel abuse (server side)', () => {
   it('a wrong protocol version is rejected with a hint', async () => {
     fixture = await startServer();
     const p = await peer();
-    p.sendJson({ type: 'hello', v: 3, nonce: 'ef'.repeat(32) });
-    expect(await p.readJson()).toEqual({ type: 'reject', code: 'version', reason: 'this listener speaks control protocol v2' });
-    expect((await serverEnds(p)).error).toBe('peer speaks control protocol v3, we speak v2: run the same vxprobe version on both nodes');
+    const other = PROTOCOL_VERSION + 1;
+    p.sendJson({ type: 'hello', v: other, nonce: 'ef'.repeat(32) });
+    expect(await p.readJson()).toEqual({ type: 'reject', code: 'version', reason: `this listener speaks control protocol v${PROTOCOL_VERSION}` });
+    expect((await serverEnds(p)).error).toBe(`peer speaks control protocol v${other}, we speak v${PROTOCOL_VERSION}: run the same vxprobe version on both nodes`);
     await stillServes();
   });
 

@@ -4,6 +4,7 @@
 // helpers, and it can send anything: valid, replayed, tampered or garbage lines.
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { PROTOCOL_VERSION } from '../../src/pair/control/auth.js';
 import { connect as tlsConnect, createSecureContext, TLSSocket, type TLSSocketOptions } from 'node:tls';
 
 // The transport as documented in src/pair/control/tls.ts: TLS 1.2,
@@ -28,7 +29,7 @@ function canon(value: unknown): string {
 }
 
 export function proofFor(secret: Buffer, role: 'client' | 'server', nc: Buffer, ns: Buffer): string {
-  return hmac(secret, `vxprobe-v2 ${role}-proof\0`, nc, ns).toString('hex');
+  return hmac(secret, `vxprobe-v${PROTOCOL_VERSION} ${role}-proof\0`, nc, ns).toString('hex');
 }
 
 /** A line-oriented socket with a queue of received lines and a close notification. */
@@ -134,7 +135,7 @@ export class LinePeer {
    */
   async clientHandshake(secret: Buffer): Promise<Record<string, unknown> | undefined> {
     const nc = randomBytes(32);
-    this.sendJson({ type: 'hello', v: 2, nonce: nc.toString('hex') });
+    this.sendJson({ type: 'hello', v: PROTOCOL_VERSION, nonce: nc.toString('hex') });
     const challenge = await this.readJson();
     if (!challenge || challenge.type !== 'challenge') return challenge;
     const ns = Buffer.from(challenge.nonce as string, 'hex');
@@ -152,7 +153,7 @@ export class LinePeer {
     if (!hello) throw new Error('test server: no hello');
     const nc = Buffer.from(hello.nonce as string, 'hex');
     const ns = randomBytes(32);
-    this.sendJson({ type: 'challenge', v: 2, nonce: ns.toString('hex') });
+    this.sendJson({ type: 'challenge', v: PROTOCOL_VERSION, nonce: ns.toString('hex') });
     const proof = await this.readJson();
     if (!proof) throw new Error('test server: no proof');
     this.sendJson({ type: 'welcome', mac: proofFor(secret, 'server', nc, ns) });

@@ -1,7 +1,7 @@
 // Kernel drop reasons: reading a tracefs instance's text, pairing its receive
 // events with the sniffer's probe frames, the evidence the classifier adds to
 // host-drop, and the one-line note where tracefs cannot be used.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -139,29 +139,46 @@ describe('drop reasons as host-drop evidence', () => {
 });
 
 describe('starting a trace where tracefs cannot be used', () => {
-  it('not mounted: unavailable with the mount command, nothing created', () => {
+  it('not mounted: unavailable with the mount command, nothing created', async () => {
     const t = DropTrace.start('eth0', { roots: [join(dir, 'none')] });
-    expect(t.stop([])).toMatchObject({ available: false, note: `tracefs is not mounted (mount -t tracefs nodev ${join(dir, 'none')})` });
+    expect(await t.stop([])).toMatchObject({ available: false, note: `tracefs is not mounted (mount -t tracefs nodev ${join(dir, 'none')})` });
   });
 
-  it('no kfree_skb tracepoint, or one without a reason field: says which', () => {
+  it('no kfree_skb tracepoint, or one without a reason field: says which', async () => {
     const root = join(dir, 'old');
     mkdirSync(join(root, 'instances'), { recursive: true });
-    expect(DropTrace.start('eth0', { roots: [root] }).stop([]).note).toBe('the kernel has no skb:kfree_skb tracepoint');
+    expect((await DropTrace.start('eth0', { roots: [root] }).stop([])).note).toBe('the kernel has no skb:kfree_skb tracepoint');
     mkdirSync(join(root, 'events', 'skb', 'kfree_skb'), { recursive: true });
     writeFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'field:void * skbaddr;\nfield:void * location;\nprint fmt: "skbaddr=%p"');
-    expect(DropTrace.start('eth0', { roots: [root] }).stop([]).note).toMatch(/has no drop reason \(Linux 5\.17 or later has\)/);
+    expect((await DropTrace.start('eth0', { roots: [root] }).stop([])).note).toMatch(/has no drop reason \(Linux 5\.17 or later has\)/);
   });
 
-  it('an interface name that could break the filter is refused, and the instance is removed', () => {
+  it('an interface name that could break the filter is refused before any instance is made', async () => {
     const root = join(dir, 'fake');
     mkdirSync(join(root, 'instances'), { recursive: true });
     mkdirSync(join(root, 'events', 'skb', 'kfree_skb'), { recursive: true });
     mkdirSync(join(root, 'events', 'net', 'netif_receive_skb'), { recursive: true });
     writeFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'field:enum skb_drop_reason reason;');
     const t = DropTrace.start('eth0" || 1', { roots: [root] });
-    const c = t.stop([]);
+    const c = await t.stop([]);
     expect(c.available).toBe(false);
-    expect(c.note).toMatch(/cannot set up kernel drop tracing/);
+    expect(c.note).toMatch(/cannot set up kernel drop tracing \(interface name .* cannot be traced\)/);
+    expect(readdirSync(join(root, 'instances'))).toEqual([]);
+  });
+
+  it('a setup the kernel refuses is reported by stop', async () => {
+    const root = join(dir, 'refusing');
+    mkdirSync(join(root, 'instances'), { recursive: true });
+    mkdirSync(join(root, 'events', 'skb', 'kfree_skb'), { recursive: true });
+    mkdirSync(join(root, 'events', 'net', 'netif_receive_skb'), { recursive: true });
+    writeFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'field:enum skb_drop_reason reason;');
+    // A plain directory stands in for the instance: its event files do not exist, so setup fails part-way.
+    const t = DropTrace.start('eth0', { roots: [root] });
+    await t.ready();
+    const c = await t.stop([]);
+    expect(c).toMatchObject({ available: false });
+    expect(c.note).toMatch(/^cannot set up kernel drop tracing \(ENOENT\)/);
+    await t.close();
+    expect(t.instance).toBeNull();
   });
 });

@@ -6,7 +6,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ControlError } from './errors.js';
 
 // v2: the lines below travel inside TLS-PSK (tls.ts); v1 was cleartext.
-export const PROTOCOL_VERSION = 2;
+// v3: `hello` answers with the tables only, `finish` with the complete facts.
+export const PROTOCOL_VERSION = 3;
 export const NONCE_BYTES = 32;
 export const NONCE_HEX = /^[0-9a-f]{64}$/;
 export const MAC_HEX = /^[0-9a-f]{64}$/;

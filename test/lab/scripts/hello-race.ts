@@ -2,7 +2,7 @@
 // peer that fires concurrent `hello`s (the leak of the security review), and
 // names a UDP port held by a process with a credential in its argv.
 // argv: PORT MODE (race|hold) HOLDER_PORT. Prints one JSON line; in `hold`
-// mode prints HELD and keeps the session open until stdin closes.
+// mode then opens another run, prints HELD and keeps the session open until stdin closes.
 import { ControlClient } from '../../../src/pair/control/index.js';
 import { pairMethods } from '../../../src/pair/messages.js';
 
@@ -16,14 +16,15 @@ for (let round = 0; round < 3; round++) {
   const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => hello(1000 + round * 8 + i)));
   outcomes.push(...results.map((r) => (r.status === 'fulfilled' ? 'ok' : `${(r.reason as Error).message}`)));
 }
-const named = await hello(4242, [Number(holderText)]);
-const holders = named.facts.ports.find((p) => p.port === Number(holderText))?.holders ?? [];
-process.stdout.write(`${JSON.stringify({ outcomes, holders, hostname: named.facts.hostname })}\n`);
+// Port holders are among the facts the listener gives with `finish`.
+await hello(4242, [Number(holderText)]);
+const { facts } = await client.call('finish', {});
+const holders = facts.ports.find((p) => p.port === Number(holderText))?.holders ?? [];
+process.stdout.write(`${JSON.stringify({ outcomes, holders, hostname: facts.hostname })}\n`);
 if (mode === 'hold') {
+  await hello(4243);
   process.stdout.write('HELD\n');
   process.stdin.resume();
   await new Promise((resolve) => process.stdin.on('end', resolve));
-} else {
-  await client.call('finish', {});
 }
 client.close();

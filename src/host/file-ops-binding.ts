@@ -1,0 +1,9 @@
+// The addon's whole-file operations on the libuv pool (native/file_ops.cc):
+// each call opens, writes or reads, and closes on one pool thread, so no
+// file stays open while the JS thread is busy (src/host/trace-instance.ts).
+export interface FileOpsBinding {
+  /** Writes each value to its (existing) file, in order; rejects with the first failure (code, syscall). */
+  writeFilesAsync(items: [path: string, value: string][]): Promise<void>;
+  /** At most maxBytes of the file. */
+  readFileAsync(path: string, maxBytes: number): Promise<Buffer>;
+}
