@@ -58,7 +58,8 @@ export {
 export { readOffloadsAsync } from './host/offloads.js';
 export { resolveNextHop, type NextHop, type NextHopOptions } from './host/next-hop.js';
 export type * from './host/types.js';
-export { pair, toReport } from './pair/initiator.js';
+export { pair } from './pair/initiator.js';
+export { toReport } from './record/saved-run.js';
 export type { PairOptions } from './pair/initiator.js';
 export { listen } from './pair/responder.js';
 export type { ListenOptions, Listener } from './pair/responder.js';

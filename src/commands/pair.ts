@@ -6,9 +6,7 @@ import { markPhase } from '../timing.js';
 import { loadSecret } from '../pair/secret.js';
 import { DEFAULT_CONTROL_PORT } from '../pair/control/limits.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS } from '../pair/plan.js';
-import { checkRecordPath, writeRunFile } from '../record/run-file.js';
 import type { SavedRun } from '../record/saved-run.js';
-import { printPairReport } from './pair-output.js';
 import { parsePort, parseVni } from '../wire/addr.js';
 
 function portList(value: string): number[] {
@@ -53,12 +51,17 @@ interface PairCliOptions {
 }
 
 async function runPair(peer: string, o: PairCliOptions): Promise<void> {
-  if (o.record) checkRecordPath(o.record);
+  // The record writer (and its schemas) only when a record is asked for: start-up time.
+  const runFile = o.record ? await import('../record/run-file.js') : null;
+  if (o.record) runFile!.checkRecordPath(o.record);
   const secret = loadSecret({ secretFile: o.secretFile });
   let saved: SavedRun | undefined;
   const tty = process.stderr.isTTY && !o.json;
   // Loaded here, not at the top: `pair` never needs the listener's modules, nor `listen` the initiator's.
   const { pair } = await import('../pair/initiator.js');
+  // The printer loads while the run waits on the network.
+  const output = import('./pair-output.js');
+  output.catch(() => {});
   const report = await pair({
     peer,
     iface: o.iface,
@@ -75,9 +78,9 @@ async function runPair(peer: string, o: PairCliOptions): Promise<void> {
   });
   markPhase('verdict');
   if (tty) process.stderr.write('\r\x1b[2K');
-  printPairReport(report, o);
+  (await output).printPairReport(report, o);
   // After printing: a record that cannot be written must not cost the report.
-  if (o.record && saved) writeRunFile(o.record, saved);
+  if (o.record && saved) runFile!.writeRunFile(o.record, saved);
 }
 
 function pairCommand(name: string, description: string): Command {

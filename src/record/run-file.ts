@@ -3,11 +3,12 @@
 // so reading it is treated like a hostile peer's message: bounded size, a
 // regular file only, strict schemas for every field, and one line naming what
 // is wrong (docs/record-replay.md).
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, accessSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync, accessSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { CannotRunError, UsageError } from '../errors.js';
-import { s, SchemaError } from '../pair/control/index.js';
+// The schema module alone: control/index.js would load the whole channel.
+import * as s from '../pair/control/schema.js';
+import { SchemaError } from '../pair/control/schema.js';
 import { hostFactsSchema, icmpSighting, probeSpec, sighting } from '../pair/messages.js';
 import type { LossDecision, RunRecord } from '../diagnose/types.js';
 import { kernelDropCaptureSchema } from '../pair/kernel-drop-schema.js';
@@ -73,19 +74,7 @@ const savedRunSchema: s.Schema<SavedRun> = s.object({
   record: recordSchema,
 });
 
-let version: string | undefined;
-/** This vxprobe's version, from its package.json (src/ and dist/ alike). */
-export function vxprobeVersion(): string {
-  if (version === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-      version = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      version = 'unknown';
-    }
-  }
-  return version;
-}
+export { vxprobeVersion } from '../version.js';
 
 /** Checks a parsed document and names the first thing wrong with it, in one line. */
 export function parseSavedRun(doc: unknown, what = 'record'): SavedRun {

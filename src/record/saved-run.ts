@@ -5,6 +5,8 @@
 // (docs/record-replay.md).
 import { classify } from '../diagnose/classify.js';
 import type { PairReport, RunRecord } from '../diagnose/types.js';
+import { DEFAULT_CONTROL_PORT } from '../pair/control/limits.js';
+import { vxprobeVersion } from '../version.js';
 
 /** Marks a file as a vxprobe run record (not a `pair --json` report, not anything else). */
 export const RUN_FORMAT = 'vxprobe-run';
@@ -66,3 +68,12 @@ export function reportFromRun(run: SavedRun): PairReport {
     ok: results.every((r) => r.verdict === 'ok'),
   };
 }
+
+/** The report of a record made now (library entry kept for callers that build RunRecords themselves). */
+export function toReport(peerArg: string, record: RunRecord, started: number): PairReport {
+  const p = record.plan;
+  const options = { peer: peerArg, iface: null, ports: p.ports, baselinePort: p.baselinePort, vni: null, timeoutMs: 0, controlPort: DEFAULT_CONTROL_PORT, controlHost: null, name: null };
+  const timing = { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started };
+  return reportFromRun({ format: RUN_FORMAT, formatVersion: RUN_FORMAT_VERSION, vxprobeVersion: vxprobeVersion(), options, timing, record });
+}
+

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/diagnose/classify.js';
 import { parseIptablesChains } from '../../src/host/firewall.js';
-import { toReport } from '../../src/pair/initiator.js';
+import { toReport } from '../../src/record/saved-run.js';
 import { renderTable } from '../../src/report/table.js';
 import type { PortResult } from '../../src/diagnose/types.js';
 import { A, B, nodeFacts, simulate } from '../helpers/run-fixture.js';
