@@ -1,6 +1,7 @@
 // buildLab(): a topology, a flannel-faithful overlay on every node and the
 // scenario's faults, with everything torn down by down() (also on failure
 // and, through netns.ts, at exit and on signals).
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { childEnv } from '../host/child-env.js';
 import { UsageError } from '../errors.js';
@@ -104,6 +105,10 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
   const down = (): void => {
     if (downDone) return;
     downDone = true;
+    // SIGTERM first: a vxprobe removes its tracefs instance on the way out,
+    // which SIGKILL would leave behind in the (machine-wide) tracefs.
+    const pids = [...programs.values()].flat().filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid!).filter(Boolean);
+    if (!shell.dryRun) terminate(pids, 2000);
     for (const name of [...programs.keys()]) stopPrograms(name);
     for (const ns of namespaces) killProcessesIn(shell, ns.name);
     for (const ns of [...namespaces].reverse()) deleteNetns(shell, ns);
@@ -187,4 +192,28 @@ export function buildLab(scenario: Scenario | string, opts: BuildLabOptions = {}
 /** `kubectl get nodes -o json` for the whole lab. */
 export function labNodesDocument(lab: Pick<Lab, 'nodes'>): { apiVersion: 'v1'; kind: 'List'; items: LabNode['nodeDoc'][]; metadata: { resourceVersion: string } } {
   return { apiVersion: 'v1', kind: 'List', items: lab.nodes.map((n) => n.nodeDoc), metadata: { resourceVersion: '' } };
+}
+
+/** Still running (neither gone nor a zombie waiting to be reaped)? */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to our own children, by PID, and up to `ms` for them to end (blocking: down() runs from exit handlers too). */
+function terminate(pids: number[], ms: number): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + ms;
+  while (Date.now() < until && pids.some(running)) Atomics.wait(pause, 0, 0, 20);
 }

@@ -77,9 +77,13 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
     if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as PairReport;
   } finally {
-    if (listener.exitCode === null && listener.pid) {
+    if (listener.exitCode === null && listener.signalCode === null && listener.pid) {
+      // Waited for, not only signalled: it removes its tracefs instance on
+      // the way out, which a lab torn down at once would cut short.
+      const exited = new Promise<void>((resolve) => listener.once('exit', () => resolve()));
       try {
         process.kill(listener.pid, 'SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       } catch {
         // Already gone.
       }
