@@ -23,7 +23,8 @@
         "native/netlink_async.cc",
         "native/ethtool.cc",
         "native/raw_ip_socket.cc",
-        "native/file_ops.cc"
+        "native/file_ops.cc",
+        "native/tcp_mss.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],

@@ -75,6 +75,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitNetlink(env, exports);
   InitRawIpSocket(env, exports);
   InitFileOps(env, exports);
+  InitTcpMss(env, exports);
   return exports;
 }
 

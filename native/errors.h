@@ -36,6 +36,7 @@ inline const char* ErrnoName(int err) {
     case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     case EEXIST: return "EEXIST";
     case EBUSY: return "EBUSY";
+    case ENOTSOCK: return "ENOTSOCK";
     default: return "EUNKNOWN";
   }
 }

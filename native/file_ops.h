@@ -1,4 +1,5 @@
-// Whole-file writes and bounded reads on the libuv pool (file_ops.cc).
+// Small system helpers: whole-file writes and bounded reads on the libuv pool
+// (file_ops.cc), TCP_MAXSEG for the control channel (tcp_mss.cc).
 #pragma once
 
 #include <napi.h>
@@ -6,5 +7,6 @@
 namespace vxprobe {
 
 void InitFileOps(Napi::Env env, Napi::Object exports);
+void InitTcpMss(Napi::Env env, Napi::Object exports);
 
 }  // namespace vxprobe

@@ -6,4 +6,6 @@ export interface FileOpsBinding {
   writeFilesAsync(items: [path: string, value: string][]): Promise<void>;
   /** At most maxBytes of the file. */
   readFileAsync(path: string, maxBytes: number): Promise<Buffer>;
+  /** setsockopt(TCP_MAXSEG) on a TCP socket's descriptor (native/tcp_mss.cc); throws with the errno's code. */
+  setTcpMaxSeg(fd: number, mss: number): void;
 }

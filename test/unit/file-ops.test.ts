@@ -1,7 +1,7 @@
 // The addon's whole-file operations (native/file_ops.cc): what tracefs
 // instances are set up, read and cleared with. Real files in a temp
 // directory; hostile arguments get a one-line error, never a crash.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,27 @@ describe('writeFilesAsync / readFileAsync', () => {
         message = (err as Error).message;
       }
       expect(message, what).toMatch(/^[^\n]+$/);
+    }
+  });
+
+  it('setTcpMaxSeg: a listening socket takes it; a non-socket or a bad size is refused in one line', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+      expect(() => native().setTcpMaxSeg(fd, 1200)).not.toThrow();
+      expect(() => native().setTcpMaxSeg(fd, 100)).toThrow(/^mss must be in 536\.\.65535$/);
+      expect(() => native().setTcpMaxSeg(-1, 1200)).toThrow(/^fd out of range$/);
+      expect(() => native().setTcpMaxSeg('3' as never, 1200)).toThrow(/expects two numbers/);
+    } finally {
+      server.close();
+    }
+    const file = openSync(join(dir, 'a'), 'r');
+    try {
+      expect(() => native().setTcpMaxSeg(file, 1200)).toThrow(expect.objectContaining({ code: 'ENOTSOCK', message: expect.stringMatching(/^setsockopt\(TCP_MAXSEG\) failed: /) }));
+    } finally {
+      closeSync(file);
     }
   });
 });

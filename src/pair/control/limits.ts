@@ -80,3 +80,11 @@ export class RateWindow {
     return this.count <= this.limit;
   }
 }
+
+/**
+ * Largest TCP segment on the control channel, both ways. A path that drops
+ * bigger frames without an ICMP (a smaller MTU on a bridge or tunnel: the
+ * mtu-black-hole fault) would otherwise stall the first full-size answer;
+ * 1200 bytes leave room for VXLAN, GRE, IPsec or PPPoE on a 1500-byte path.
+ */
+export const CONTROL_MSS = 1200;

@@ -7,10 +7,11 @@ import { SecureChannel, ERROR_CODE, type Body, type Incoming } from './channel.j
 import { LineConnection, normalizeAddress } from './connection.js';
 import { ControlError, oneLine } from './errors.js';
 import { serverHandshake } from './handshake.js';
-import { DEFAULT_CONTROL_PORT, RateWindow, resolveLimits, type ControlLimits } from './limits.js';
+import { CONTROL_MSS, DEFAULT_CONTROL_PORT, RateWindow, resolveLimits, type ControlLimits } from './limits.js';
 import type { ErasedHandler, Handlers, Session } from './rpc.js';
 import { SchemaError } from './schema.js';
 import { derivePsk, wrapServerSocket } from './tls.js';
+import { native } from '../../native.js';
 
 export interface ControlServerOptions {
   /** Default 7473; 0 picks a free port (see `server.port`). */
@@ -85,6 +86,7 @@ export class ControlServer {
     });
     // Errors after listening (EMFILE on accept) must not crash the listener.
     server.on('error', () => {});
+    clampSegments(server);
     return new ControlServer(server, opts, limits);
   }
 
@@ -269,4 +271,19 @@ function sendError(channel: SecureChannel, id: number, code: string, message: st
   if (channel.conn.isEnded) return;
   const body: Body<'error'> = { id, error: { code, message: oneLine(message) } };
   channel.send('error', body);
+}
+
+/**
+ * TCP_MAXSEG on the listening socket: accepted connections inherit it, and
+ * it caps the segments of both directions (CONTROL_MSS). Best effort: where
+ * the descriptor is not reachable the channel works as before.
+ */
+function clampSegments(server: Server): void {
+  const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return;
+  try {
+    native().setTcpMaxSeg(fd, CONTROL_MSS);
+  } catch {
+    // Not a TCP socket we can tune (cannot happen on Linux): keep the kernel's MSS.
+  }
 }
