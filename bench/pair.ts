@@ -36,6 +36,7 @@ async function manualProcedure(lab: Lab, waitMs: number): Promise<number> {
 interface Measured {
   verdict: number;
   process: number;
+  report: number;
   firstFrame: number;
   manual: number;
   verdicts: string;
@@ -51,12 +52,14 @@ async function measure(scenario: string, runs: number, manualWaitMs: number): Pr
     const inRun: number[] = [];
     const wall: number[] = [];
     const first: number[] = [];
+    const shown: number[] = [];
     let verdicts = '';
     for (let i = 0; i < runs; i++) {
       const report = await pairInLab(lab, {
         env: { VXPROBE_TIMINGS: '1' },
-        onPairExit: (ms, stderr) => {
+        onPairExit: (ms, stderr, reportMs) => {
           wall.push(ms);
+          shown.push(reportMs);
           first.push(phaseMs(stderr, 'first-frame-sent'));
         },
       });
@@ -66,7 +69,7 @@ async function measure(scenario: string, runs: number, manualWaitMs: number): Pr
     // A person waits ~2 s per check before calling it lost; that is the manual floor.
     const manual: number[] = [];
     for (let i = 0; i < Math.min(3, runs); i++) manual.push(await manualProcedure(lab, manualWaitMs));
-    return { verdict: median(inRun), process: median(wall), firstFrame: median(first), manual: median(manual), verdicts };
+    return { verdict: median(inRun), process: median(wall), report: median(shown), firstFrame: median(first), manual: median(manual), verdicts };
   } finally {
     lab.down();
   }
@@ -80,15 +83,16 @@ export async function benchPair(): Promise<void> {
   ] as const;
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`\npair: CLI start to verdict (2 ports x 2 directions), median; load average ${load} on ${cpus().length} CPUs`);
-  console.log('scenario          CLI start->verdict ms  target ms       in-run ms  start->first frame ms  manual tcpdump+nc ms  verdicts');
+  console.log('scenario          CLI start->verdict ms  target ms       start->exit ms  in-run ms  start->first frame ms  manual tcpdump+nc ms  verdicts');
   for (const [name, runs, target] of rows) {
     const m = await measure(name, runs, 2000);
-    const ok = m.process <= target ? 'met' : 'MISSED';
+    const ok = m.report <= target ? 'met' : 'MISSED';
     console.log(
-      `${name.padEnd(17)} ${String(Math.round(m.process)).padStart(20)}  ${String(target).padStart(6)} ${ok.padEnd(6)} ${String(Math.round(m.verdict)).padStart(9)}  ${String(Math.round(m.firstFrame)).padStart(21)}  ${String(Math.round(m.manual)).padStart(20)}  ${m.verdicts}`,
+      `${name.padEnd(17)} ${String(Math.round(m.report)).padStart(20)}  ${String(target).padStart(6)} ${ok.padEnd(6)} ${String(Math.round(m.process)).padStart(14)}  ${String(Math.round(m.verdict)).padStart(9)}  ${String(Math.round(m.firstFrame)).padStart(21)}  ${String(Math.round(m.manual)).padStart(20)}  ${m.verdicts}`,
     );
   }
-  console.log('CLI start->verdict: the `pair` process from spawn to exit (Node start-up included). in-run: pair() start to report.');
+  console.log('CLI start->verdict: from spawning the `pair` process (Node start-up included) to its report on stdout;');
+  console.log('start->exit: to the process\'s exit, which also waits for its clean-up (capture sockets, tracefs instance). in-run: pair() start to report.');
   console.log('start->first frame: process start to the first probe handed to the kernel (VXPROBE_TIMINGS).');
   console.log('manual: plain-UDP only, so it cannot tell hijacked from filtered nor check the VTEP tables.');
 }

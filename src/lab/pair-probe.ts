@@ -20,8 +20,11 @@ export interface LabPairOptions {
   timeoutMs?: number;
   /** Extra arguments for `pair`. */
   args?: string[];
-  /** Told how long the `pair` process ran, start to exit, and its stderr (for the benchmark). */
-  onPairExit?: (wallMs: number, stderr: string) => void;
+  /**
+   * Told how long the `pair` process ran, start to exit, its stderr, and how
+   * long after its start the report appeared on stdout (for the benchmark).
+   */
+  onPairExit?: (wallMs: number, stderr: string, reportMs: number) => void;
   /** Extra environment for both processes (e.g. VXPROBE_TIMINGS=1). */
   env?: Record<string, string>;
 }
@@ -44,13 +47,17 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, wh
   });
 }
 
-function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string; firstOutput: number }> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    let firstOutput = NaN;
+    child.stdout?.on('data', (d: Buffer) => {
+      if (stdout === '') firstOutput = performance.now();
+      stdout += d.toString();
+    });
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, firstOutput }));
   });
 }
 
@@ -73,7 +80,7 @@ export async function pairInLab(lab: Lab, opts: LabPairOptions = {}): Promise<Pa
     const args = ['pair', b.ip, '--iface', a.iface, '--ports', ports, '--json', '--name', name(a), ...controlHost, ...(opts.timeoutMs ? ['--timeout-ms', String(opts.timeoutMs)] : []), ...(opts.args ?? [])];
     const started = performance.now();
     const run = await collect(lab.spawn(a.name, withTracefs([process.execPath, VXPROBE_BIN, ...args]), { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-    opts.onPairExit?.(performance.now() - started, run.stderr);
+    opts.onPairExit?.(performance.now() - started, run.stderr, run.firstOutput - started);
     if (run.code !== 0 && run.code !== 1) throw new CannotRunError(`vxprobe pair in ${a.netns.name} failed (exit ${run.code}): ${run.stderr.trim()}`);
     return JSON.parse(run.stdout) as PairReport;
   } finally {
