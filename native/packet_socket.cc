@@ -53,6 +53,7 @@ Napi::Function PacketSocket::DefineClass(Napi::Env env) {
           InstanceMethod<&PacketSocket::Stop>("stop"),
           InstanceMethod<&PacketSocket::Stats>("stats"),
           InstanceMethod<&PacketSocket::Close>("close"),
+          InstanceMethod<&PacketSocket::CloseAsync>("closeAsync"),
           InstanceAccessor<&PacketSocket::GetIfname>("ifname"),
           InstanceAccessor<&PacketSocket::GetIfindex>("ifindex"),
           InstanceAccessor<&PacketSocket::GetMac>("mac"),
@@ -352,17 +353,25 @@ Napi::Value PacketSocket::Stats(const Napi::CallbackInfo& info) {
   return s;
 }
 
+// The JS-thread half of every close: from here on the socket is closed for
+// JS (send/start throw EBADF) and no batch callback runs again; what is
+// returned still holds the kernel's sockets until it is released.
+ClosedSocket PacketSocket::Detach() {
+  closed_ = true;
+  // Stop watching the fd (libuv takes it out of epoll now) before it is closed.
+  StopPolling();
+  ReadStats();  // the counters stay readable after close
+  records_.Reset();
+  ClosedSocket closed;
+  closed.rx = std::move(rx_fd_);
+  closed.tx = std::move(tx_fd_);
+  closed.ring = ring_.Release();
+  return closed;
+}
+
 void PacketSocket::CloseAll() {
   if (closed_) return;
-  closed_ = true;
-  // Stop watching the fd before closing it, and unmap only once the kernel
-  // no longer writes (closing the socket tears the ring down).
-  StopPolling();
-  ReadStats();
-  rx_fd_.reset();
-  tx_fd_.reset();
-  ring_.Unmap();
-  records_.Reset();
+  Detach().Release();
 }
 
 Napi::Value PacketSocket::Close(const Napi::CallbackInfo& info) {

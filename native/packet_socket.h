@@ -35,6 +35,26 @@ struct SocketOptions {
   uint32_t token_run_id = 0;
 };
 
+// What a close gives up: both fds and the ring's mapping. Releasing them is
+// the slow part of a close (the kernel's socket release waits for RCU grace
+// periods: docs/performance.md), so it happens wherever this object is
+// released: on the JS thread for close(), on a pool thread for closeAsync().
+struct ClosedSocket {
+  UniqueFd rx;
+  UniqueFd tx;
+  RingMapping ring;
+
+  ClosedSocket() = default;
+  ClosedSocket(ClosedSocket&&) = default;
+  ClosedSocket& operator=(ClosedSocket&&) = default;
+  ~ClosedSocket() { Release(); }
+  void Release() {
+    rx.reset();
+    tx.reset();
+    ring.reset();
+  }
+};
+
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
  public:
   static Napi::Function DefineClass(Napi::Env env);
@@ -54,6 +74,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value CloseAsync(const Napi::CallbackInfo& info);
   Napi::Value GetIfname(const Napi::CallbackInfo& info);
   Napi::Value GetIfindex(const Napi::CallbackInfo& info);
   Napi::Value GetMac(const Napi::CallbackInfo& info);
@@ -63,6 +84,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   void OpenSender(Napi::Env env);
   void StopPolling();
   void CloseAll();
+  ClosedSocket Detach();
   void ReadStats();
   void OnReadable();
   void Deliver(Napi::Env env, int status);

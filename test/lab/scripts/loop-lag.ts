@@ -1,8 +1,9 @@
 // Runs inside a namespace: measures how late 1 ms timers fire while the
 // addon works. argv: MODE ('burst-async' | 'burst-sync' | 'burst-async-close' |
-// 'fdb-async' | 'fdb-sync'), IFNAME, COUNT. Prints {"mode", "work", "ms", "timers",
-// "p50", "p95", "max"}: work = frames sent or FDB entries read, lag figures
-// (how late each timer fired) in ms.
+// 'fdb-async' | 'fdb-sync' | 'close-async' | 'close-sync'), IFNAME, COUNT.
+// Prints {"mode", "work", "ms", "timers", "p50", "p95", "max"}: work = frames
+// sent, FDB entries read or sockets closed, lag figures (how late each timer
+// fired) in ms.
 import { readFdb, readFdbAsync } from '../../../src/host/netlink.js';
 import { buildFrame } from '../../../src/wire/frame.js';
 import { PacketSocket } from '../../../src/wire/packet-socket.js';
@@ -12,8 +13,11 @@ import { encodeToken } from '../../../src/wire/token.js';
 const [mode = '', ifname = 'eth0', countText = '0'] = process.argv.slice(2);
 const count = Number(countText);
 
-/** Starts a 1 ms timer chain; stop() gives each timer's lateness in ms. */
-function lagProbe(): () => number[] {
+/**
+ * Starts a 1 ms timer chain; stop() gives each timer's lateness in ms.
+ * skip() drops the gap open so far (work the mode does not measure).
+ */
+function lagProbe(): { stop: () => number[]; skip: () => void } {
   const lags: number[] = [];
   let last = performance.now();
   let timer: NodeJS.Timeout;
@@ -24,15 +28,36 @@ function lagProbe(): () => number[] {
     timer = setTimeout(tick, 1);
   };
   timer = setTimeout(tick, 1);
-  return () => {
+  const stop = () => {
     clearTimeout(timer);
     // The gap that is still open counts too: a blocked loop never ticked.
     lags.push(Math.max(0, performance.now() - last - 1));
     return lags;
   };
+  return { stop, skip: () => void (last = performance.now()) };
 }
 
-async function work(): Promise<number> {
+/**
+ * COUNT open/close cycles of a capture socket shaped like a pairing run's
+ * sniffer (8-block ring, capturing). The open (~8 ms, not what is measured
+ * here) is skipped; the close, sync or async, is measured.
+ */
+async function closeCycles(skip: () => void): Promise<number> {
+  let closed = 0;
+  for (let i = 0; i < count; i++) {
+    const sock = PacketSocket.open(ifname, { ringBlocks: 8 });
+    sock.onRecords(() => undefined);
+    skip();
+    if (mode === 'close-async') await sock.closeAsync();
+    else sock.close();
+    closed += sock.closed ? 1 : 0;
+    await new Promise((r) => setImmediate(r));
+  }
+  return closed;
+}
+
+async function work(skip: () => void): Promise<number> {
+  if (mode.startsWith('close')) return closeCycles(skip);
   if (mode.startsWith('fdb')) return (mode === 'fdb-async' ? await readFdbAsync() : readFdb()).length;
   const frame = buildFrame({
     srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:99', srcIp: '10.79.0.1', dstIp: '10.79.0.2', srcPort: 40000, dstPort: 8472,
@@ -60,9 +85,9 @@ async function work(): Promise<number> {
 
 // Let the loop settle (module loading, first timers) before measuring.
 await new Promise((r) => setTimeout(r, 50));
-const stop = lagProbe();
+const { stop, skip } = lagProbe();
 const t0 = performance.now();
-const done = await work();
+const done = await work(skip);
 const ms = performance.now() - t0;
 const lags = stop().sort((a, b) => a - b);
 const at = (q: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * q))] ?? 0;
