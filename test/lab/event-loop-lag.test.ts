@@ -41,11 +41,13 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     // The blocking call holds the loop for the whole burst; the async one does not.
     expect(sync.max).toBeGreaterThan(Math.min(50, sync.ms / 2));
     expect(sync.p50).toBeGreaterThan(10);
-    // Timers keep firing all through the burst. The median is asserted, not
-    // the worst case: on a shared 2-core machine the OS alone can delay a
-    // runnable thread by tens of ms (the benchmark reports p95 and max).
+    // Timers keep firing all through the burst: p95 well under 10 ms (about
+    // 0.2 ms measured). Not the max: on this shared 2-core machine an idle
+    // node process, doing nothing but the timers, sees single lags of 10-65 ms
+    // (the OS scheduler; docs/performance.md), so no max bound would be honest.
     expect(async.timers).toBeGreaterThan(async.ms / 20);
     expect(async.p50).toBeLessThan(10);
+    expect(async.p95).toBeLessThan(10);
   }, 120_000);
 
   it('sendBurstAsync finishes intact when the socket is closed and the frame overwritten meanwhile', () => {
@@ -81,6 +83,9 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     expect(async.work).toBeGreaterThanOrEqual(10_000);
     expect(sync.p50).toBeGreaterThan(10);
     expect(async.timers).toBeGreaterThan(async.ms / 20);
+    // The median only: the dump is ~30 timers, and its few largest lags are
+    // the young-generation GCs of the 10,000 result rows (3-12 ms at load
+    // 5-6, docs/performance.md), which grow with the machine's load.
     expect(async.p50).toBeLessThan(10);
   }, 120_000);
 });
