@@ -17,6 +17,9 @@ interface Lag {
   p50: number;
   p95: number;
   max: number;
+  /** close modes: the JS thread's time per close call, ms. */
+  callP50?: number;
+  callMax?: number;
 }
 
 const lag = (ns: string, mode: string, count: number): Lag =>
@@ -68,11 +71,14 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     const async = lag(nodes[0]!.name, 'close-async', 20);
     expect(sync.work).toBe(20);
     expect(async.work).toBe(20);
-    // Each blocking close holds the loop for the kernel's socket release (tens of ms) ...
-    expect(sync.p50).toBeGreaterThan(10);
-    // ... the async one releases on the pool: the loop keeps ticking through
-    // all 20 (p95, not max: see the burst test above).
+    // A blocking close holds the loop for the kernel's socket release: tens of
+    // ms on a quiet machine, ~1 ms when busy CPUs end RCU grace periods fast
+    // (docs/performance.md). The probe sees each one whole ...
+    expect(sync.max).toBeGreaterThan(sync.callMax! - 1.5);
+    // ... while closeAsync leaves the JS thread at once: the release is on the pool.
+    expect(async.callP50! * 5).toBeLessThan(sync.callP50!);
     expect(async.timers).toBeGreaterThan(async.ms / 20);
+    // p95, not max: see the burst test above.
     expect(async.p95).toBeLessThan(10);
   }, 120_000);
 
