@@ -12,6 +12,8 @@
         "native/bpf.cc",
         "native/packet_socket.cc",
         "native/packet_burst.cc",
+        "native/packet_close.cc",
+        "native/fd_watcher.cc",
         "native/socket_options.cc",
         "native/capture_record.cc",
         "native/token_find.cc",

@@ -1,7 +1,7 @@
 // Event-loop lag (how late 1 ms timers fire) while the addon works, before
 // (the blocking calls the CLI uses) and after (the async variants pairing
-// and embedders use): a 1,000,000-frame burst on a veth and a dump of a
-// 10,000-entry FDB, in a namespace made for the run (test/lab/scripts/loop-lag.ts).
+// and embedders use): a 1,000,000-frame burst on a veth, a dump of a
+// 10,000-entry FDB and closing capture sockets, in a namespace made for the run (test/lab/scripts/loop-lag.ts).
 import { readFileSync } from 'node:fs';
 import { Shell } from '../src/lab/exec.js';
 import { deleteNetns, newRunTag } from '../src/lab/netns.js';
@@ -29,6 +29,8 @@ export async function benchEventLoop(): Promise<void> {
       ['burst 1,000,000 frames', 'after: sendBurstAsync', run('burst-async', 1_000_000)],
       ['FDB dump, 10,000 entries', 'before: readFdb (blocking)', run('fdb-sync', 0)],
       ['FDB dump, 10,000 entries', 'after: readFdbAsync', run('fdb-async', 0)],
+      ['close 20 capture sockets (8-block ring)', 'before: close (blocking)', run('close-sync', 20)],
+      ['close 20 capture sockets (8-block ring)', 'after: closeAsync', run('close-async', 20)],
     ];
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     console.log(`\n## event-loop lag while the addon works (1 ms timers; load average ${load})`);

@@ -1,5 +1,6 @@
 // Off the JS thread: routeGetAsync(dst, oif?) looks a route up on a libuv
-// pool thread; netlinkTableAsync(name) reads a table on a pool thread
+// pool thread, neighborGetAsync/neighborResolveAsync(ip, ifindex) read or
+// solicit one neighbor entry there; netlinkTableAsync(name) reads a table on a pool thread
 // (PromiseWorker, promise_worker.h) and resolves with a handle;
 // netlinkTableTake builds the rows from it in slices, so a 10,000-entry FDB
 // never holds the event loop for long (docs/performance.md). The worker owns
@@ -125,6 +126,52 @@ Napi::Value RouteGetAsync(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// neighborGetAsync(ip, ifindex) and neighborResolveAsync(ip, ifindex): one
+// small request each, but pairing polls the entry every few ms while ARP
+// runs, so they stay off the JS thread too (docs/performance.md).
+class NeighborWorker : public PromiseWorker {
+ public:
+  enum class Op { kGet, kResolve };
+  NeighborWorker(Napi::Env env, Op op, NeighArgs args)
+      : PromiseWorker(env, op == Op::kGet ? "neighborGetAsync" : "neighborResolveAsync"),
+        op_(op),
+        args_(args) {}
+
+ private:
+  void Work() override {
+    try {
+      if (op_ == Op::kGet) {
+        reply_ = NeighborLookup(args_);
+      } else {
+        NeighborSolicit(args_);
+      }
+      ok_ = true;
+    } catch (const NetlinkError& e) {
+      err_ = e.err;
+      syscall_ = e.syscall;
+    }
+  }
+  Napi::Value Result(Napi::Env env) override {
+    if (!ok_) throw SystemError(env, err_, syscall_, op_ == Op::kGet ? "" : SolicitContext(args_));
+    return op_ == Op::kGet ? NeighborValue(env, reply_) : env.Undefined();
+  }
+
+  Op op_;
+  NeighArgs args_;
+  NeighReply reply_;
+  bool ok_ = false;
+  int err_ = EIO;
+  std::string syscall_ = "netlink";
+};
+
+template <NeighborWorker::Op kOp>
+Napi::Value NeighborAsync(const Napi::CallbackInfo& info) {
+  auto* worker = new NeighborWorker(info.Env(), kOp, ReadNeighArgs(info));  // freed by libuv
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void InitNetlinkAsync(Napi::Env env, Napi::Object exports) {
@@ -132,6 +179,12 @@ void InitNetlinkAsync(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, Guarded<TableAsync>, "netlinkTableAsync"));
   exports.Set("netlinkTableTake", Napi::Function::New(env, Guarded<TableTake>, "netlinkTableTake"));
   exports.Set("routeGetAsync", Napi::Function::New(env, Guarded<RouteGetAsync>, "routeGetAsync"));
+  exports.Set("neighborGetAsync",
+              Napi::Function::New(env, Guarded<NeighborAsync<NeighborWorker::Op::kGet>>,
+                                  "neighborGetAsync"));
+  exports.Set("neighborResolveAsync",
+              Napi::Function::New(env, Guarded<NeighborAsync<NeighborWorker::Op::kResolve>>,
+                                  "neighborResolveAsync"));
 }
 
 }  // namespace vxprobe

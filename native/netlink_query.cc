@@ -87,6 +87,26 @@ Napi::Value RouteGet(const Napi::CallbackInfo& info) {
       "route to " + IpString(args.dst.bytes, args.dst.len));
 }
 
+// neighborGet(ip, ifindex): the entry, or null when the kernel has none.
+Napi::Value NeighborGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NeighArgs args = ReadNeighArgs(info);
+  return WithNetlinkErrors(env, [&]() { return NeighborValue(env, NeighborLookup(args)); });
+}
+
+// neighborResolve(ip, ifindex): starts ARP/ND (NeighborSolicit) and returns at once.
+Napi::Value NeighborResolve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NeighArgs args = ReadNeighArgs(info);
+  return WithNetlinkErrors(
+      env,
+      [&]() -> Napi::Value {
+        NeighborSolicit(args);
+        return env.Undefined();
+      },
+      SolicitContext(args));
+}
+
 NetlinkRequest NeighRequest(uint16_t type, uint16_t flags, const ParsedIp& ip, int ifindex,
                             uint8_t ndm_flags) {
   NetlinkRequest req(type, flags);
@@ -99,56 +119,61 @@ NetlinkRequest NeighRequest(uint16_t type, uint16_t flags, const ParsedIp& ip, i
   return req;
 }
 
-// neighborGet(ip, ifindex): the entry, or null when the kernel has none.
-Napi::Value NeighborGet(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ParsedIp ip = ParseIpArg(info[0], "ip");
-  int ifindex = ParseIfindexArg(info[1], "ifindex");
-  return WithNetlinkErrors(env, [&]() -> Napi::Value {
-    KeyCache key(env);
-    NetlinkSocket sock;
-    NetlinkRequest req = NeighRequest(RTM_GETNEIGH, 0, ip, ifindex, 0);
-    std::vector<NetlinkMessage> replies;
-    try {
-      replies = sock.Request(req, "RTM_GETNEIGH");
-    } catch (const NetlinkError& e) {
-      if (e.err == ENOENT) return env.Null();
-      throw;
-    }
-    for (const NetlinkMessage& m : replies) {
-      if (m.type != RTM_NEWNEIGH || m.payload.size() < sizeof(ndmsg)) continue;
-      auto* h = reinterpret_cast<const ndmsg*>(m.payload.data());
-      size_t off = NLMSG_ALIGN(sizeof(ndmsg));
-      AttrTable a(m.payload.data() + off, m.payload.size() - off, NDA_MAX);
-      return NeighborObject(env, key, LinkNames(sock), h, a);
-    }
-    return env.Null();
-  });
+}  // namespace
+
+NeighArgs ReadNeighArgs(const Napi::CallbackInfo& info) {
+  NeighArgs args;
+  args.ip = ParseIpArg(info[0], "ip");
+  args.ifindex = ParseIfindexArg(info[1], "ifindex");
+  return args;
 }
 
-// neighborResolve(ip, ifindex): makes the kernel start ARP/ND for ip on the
-// device. RTM_NEWNEIGH with NTF_USE (and NLM_F_CREATE) runs neigh_event_send()
+NeighReply NeighborLookup(const NeighArgs& args) {
+  NetlinkSocket sock;
+  NetlinkRequest req = NeighRequest(RTM_GETNEIGH, 0, args.ip, args.ifindex, 0);
+  std::vector<NetlinkMessage> replies;
+  try {
+    replies = sock.Request(req, "RTM_GETNEIGH");
+  } catch (const NetlinkError& e) {
+    if (e.err == ENOENT) return NeighReply{};
+    throw;
+  }
+  for (NetlinkMessage& m : replies) {
+    if (m.type != RTM_NEWNEIGH || m.payload.size() < sizeof(ndmsg)) continue;
+    NeighReply r;
+    r.found = true;
+    r.message = std::move(m);
+    r.names = LinkNames(sock);
+    return r;
+  }
+  return NeighReply{};
+}
+
+Napi::Value NeighborValue(Napi::Env env, const NeighReply& r) {
+  if (!r.found) return env.Null();
+  KeyCache key(env);
+  const NetlinkMessage& m = r.message;
+  auto* h = reinterpret_cast<const ndmsg*>(m.payload.data());
+  size_t off = NLMSG_ALIGN(sizeof(ndmsg));
+  AttrTable a(m.payload.data() + off, m.payload.size() - off, NDA_MAX);
+  return NeighborObject(env, key, r.names, h, a);
+}
+
+// RTM_NEWNEIGH with NTF_USE (and NLM_F_CREATE) runs neigh_event_send()
 // exactly as if a packet were queued to that neighbor: a missing entry is
 // created INCOMPLETE and solicited, a STALE/FAILED one is re-probed, a valid
 // one is left alone. Unlike sending a UDP datagram to trigger ARP, it puts no
 // packet on the wire besides the ARP request itself, and it names the device
 // explicitly instead of trusting the route. Needs CAP_NET_ADMIN.
-Napi::Value NeighborResolve(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  ParsedIp ip = ParseIpArg(info[0], "ip");
-  int ifindex = ParseIfindexArg(info[1], "ifindex");
-  return WithNetlinkErrors(
-      env,
-      [&]() -> Napi::Value {
-        NetlinkSocket sock;
-        NetlinkRequest req = NeighRequest(RTM_NEWNEIGH, NLM_F_CREATE, ip, ifindex, NTF_USE);
-        sock.Request(req, "RTM_NEWNEIGH");
-        return env.Undefined();
-      },
-      "resolve neighbor " + IpString(ip.bytes, ip.len));
+void NeighborSolicit(const NeighArgs& args) {
+  NetlinkSocket sock;
+  NetlinkRequest req = NeighRequest(RTM_NEWNEIGH, NLM_F_CREATE, args.ip, args.ifindex, NTF_USE);
+  sock.Request(req, "RTM_NEWNEIGH");
 }
 
-}  // namespace
+std::string SolicitContext(const NeighArgs& args) {
+  return "resolve neighbor " + IpString(args.ip.bytes, args.ip.len);
+}
 
 Napi::Object NeighborObject(Napi::Env env, KeyCache& key,
                             const std::unordered_map<int, std::string>& names,

@@ -53,6 +53,7 @@ Napi::Function PacketSocket::DefineClass(Napi::Env env) {
           InstanceMethod<&PacketSocket::Stop>("stop"),
           InstanceMethod<&PacketSocket::Stats>("stats"),
           InstanceMethod<&PacketSocket::Close>("close"),
+          InstanceMethod<&PacketSocket::CloseAsync>("closeAsync"),
           InstanceAccessor<&PacketSocket::GetIfname>("ifname"),
           InstanceAccessor<&PacketSocket::GetIfindex>("ifindex"),
           InstanceAccessor<&PacketSocket::GetMac>("mac"),
@@ -60,7 +61,9 @@ Napi::Function PacketSocket::DefineClass(Napi::Env env) {
       });
 }
 
-PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : ObjectWrap<PacketSocket>(info) {
+PacketSocket::PacketSocket(const Napi::CallbackInfo& info)
+    : ObjectWrap<PacketSocket>(info),
+      watcher_(info.Env(), [this](Napi::Env env, int status) { Deliver(env, status); }) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) {
     Napi::TypeError::New(env, "ifname must be a string").ThrowAsJavaScriptException();
@@ -162,73 +165,14 @@ Napi::Value PacketSocket::Start(const Napi::CallbackInfo& info) {
   on_batch_ = Napi::Persistent(info[0].As<Napi::Function>());
   if (!async_context_)
     async_context_ = std::make_unique<Napi::AsyncContext>(env, "vxprobe:PacketSocket");
-  if (!poll_) {
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-    auto handle = std::make_unique<PollHandle>();
-    handle->owner = this;
-    if (int err = uv_poll_init(loop, &handle->handle, rx_fd_.get())) {
-      throw SystemError(env, -err, "uv_poll_init");
-    }
-    poll_ = handle.release();  // libuv owns it now; freed in the close callback
-    poll_->handle.data = poll_;
-  }
-  if (int err = uv_poll_start(&poll_->handle, UV_READABLE, &PacketSocket::OnPoll)) {
-    throw SystemError(env, -err, "uv_poll_start");
-  }
   // While capturing, the socket stays alive even if JS drops every reference.
-  if (!referenced_) {
-    napi_reference_ref(env, static_cast<napi_ref>(*this), nullptr);
-    referenced_ = true;
-  }
+  watcher_.Start(rx_fd_.get(), static_cast<napi_ref>(*this));
   return env.Undefined();
 }
 
 Napi::Value PacketSocket::Stop(const Napi::CallbackInfo& info) {
-  StopPolling();
+  watcher_.Stop();
   return info.Env().Undefined();
-}
-
-void PacketSocket::StopPolling() {
-  if (poll_) {
-    uv_poll_stop(&poll_->handle);
-    poll_->owner = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), [](uv_handle_t* h) {
-      std::unique_ptr<PollHandle> owned(static_cast<PollHandle*>(h->data));
-    });
-    poll_ = nullptr;
-  }
-  if (referenced_) {
-    referenced_ = false;
-    // Not Unref(): it throws when the environment is being torn down, and
-    // this also runs from the cleanup hook and the destructor.
-    napi_reference_unref(Env(), static_cast<napi_ref>(*this), nullptr);
-  }
-}
-
-void PacketSocket::OnPoll(uv_poll_t* handle, int status, int events) {
-  auto* ph = static_cast<PollHandle*>(handle->data);
-  if (!ph->owner) return;
-  PacketSocket* self = ph->owner;
-  Napi::Env env = self->Env();
-  // No C++ exception may unwind into libuv. Building the batch fails only
-  // when JS can no longer run (the environment is being torn down, e.g. a
-  // terminated worker): then capture just stops.
-  try {
-    Napi::HandleScope scope(env);
-    self->Deliver(env, status);
-  } catch (const Napi::Error&) {
-    self->StopPolling();
-  } catch (...) {
-    // Anything else (std::bad_alloc while collecting a batch) would unwind
-    // into libuv and abort: report ENOMEM to the callback, then stop.
-    try {
-      Napi::HandleScope scope(env);
-      self->Deliver(env, -ENOMEM);
-    } catch (...) {
-    }
-    self->StopPolling();
-  }
 }
 
 Napi::Float64Array PacketSocket::RecordBuffer(Napi::Env env) {
@@ -326,7 +270,6 @@ void PacketSocket::Deliver(Napi::Env env, int status) {
     // A throwing JS callback becomes an uncaught exception, as for any event.
     napi_fatal_exception(env, e.Value());
   }
-  if (status < 0) StopPolling();
 }
 
 void PacketSocket::ReadStats() {
@@ -352,17 +295,25 @@ Napi::Value PacketSocket::Stats(const Napi::CallbackInfo& info) {
   return s;
 }
 
+// The JS-thread half of every close: from here on the socket is closed for
+// JS (send/start throw EBADF) and no batch callback runs again; what is
+// returned still holds the kernel's sockets until it is released.
+ClosedSocket PacketSocket::Detach() {
+  closed_ = true;
+  // Stop watching the fd (libuv takes it out of epoll now) before it is closed.
+  watcher_.Stop();
+  ReadStats();  // the counters stay readable after close
+  records_.Reset();
+  ClosedSocket closed;
+  closed.rx = std::move(rx_fd_);
+  closed.tx = std::move(tx_fd_);
+  closed.ring = ring_.Release();
+  return closed;
+}
+
 void PacketSocket::CloseAll() {
   if (closed_) return;
-  closed_ = true;
-  // Stop watching the fd before closing it, and unmap only once the kernel
-  // no longer writes (closing the socket tears the ring down).
-  StopPolling();
-  ReadStats();
-  rx_fd_.reset();
-  tx_fd_.reset();
-  ring_.Unmap();
-  records_.Reset();
+  Detach().Release();
 }
 
 Napi::Value PacketSocket::Close(const Napi::CallbackInfo& info) {

@@ -1,15 +1,15 @@
 // AF_PACKET socket bound to one interface: crafted frames out (one, or a
 // sequence-stamped burst), filtered frames in through a TPACKET_V3 ring
-// delivered to JS in batches by a uv_poll watcher on the environment's loop.
+// delivered to JS in batches by a watcher on the environment's loop (fd_watcher.h).
 #pragma once
 #include <napi.h>
-#include <uv.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "errors.h"
+#include "fd_watcher.h"
 #include "frame_codec.h"
 #include "frame_record.h"
 #include "ring.h"
@@ -35,6 +35,26 @@ struct SocketOptions {
   uint32_t token_run_id = 0;
 };
 
+// What a close gives up: both fds and the ring's mapping. Releasing them is
+// the slow part of a close (the kernel's socket release waits for RCU grace
+// periods: docs/performance.md), so it happens wherever this object is
+// released: on the JS thread for close(), on a pool thread for closeAsync().
+struct ClosedSocket {
+  UniqueFd rx;
+  UniqueFd tx;
+  RingMapping ring;
+
+  ClosedSocket() = default;
+  ClosedSocket(ClosedSocket&&) = default;
+  ClosedSocket& operator=(ClosedSocket&&) = default;
+  ~ClosedSocket() { Release(); }
+  void Release() {
+    rx.reset();
+    tx.reset();
+    ring.reset();
+  }
+};
+
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
  public:
   static Napi::Function DefineClass(Napi::Env env);
@@ -42,11 +62,6 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   ~PacketSocket() override;
 
  private:
-  struct PollHandle {
-    uv_poll_t handle;
-    PacketSocket* owner;
-  };
-
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value SendBurst(const Napi::CallbackInfo& info);
   Napi::Value SendBurstAsync(const Napi::CallbackInfo& info);
@@ -54,6 +69,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value CloseAsync(const Napi::CallbackInfo& info);
   Napi::Value GetIfname(const Napi::CallbackInfo& info);
   Napi::Value GetIfindex(const Napi::CallbackInfo& info);
   Napi::Value GetMac(const Napi::CallbackInfo& info);
@@ -61,13 +77,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   void OpenReceiver(Napi::Env env);
   void OpenSender(Napi::Env env);
-  void StopPolling();
   void CloseAll();
+  ClosedSocket Detach();
   void ReadStats();
   void OnReadable();
   void Deliver(Napi::Env env, int status);
   Napi::Float64Array RecordBuffer(Napi::Env env);
-  static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnEnvCleanup(void* arg);
 
   SocketOptions opts_;
@@ -77,11 +92,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   UniqueFd rx_fd_;
   UniqueFd tx_fd_;
   RxRing ring_;
-  PollHandle* poll_ = nullptr;  // owned by libuv until its close callback runs
+  FdWatcher watcher_;
   Napi::FunctionReference on_batch_;
   Napi::Reference<Napi::Float64Array> records_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
-  bool referenced_ = false;
   bool closed_ = false;
   bool cleanup_hook_ = false;
   uint64_t received_ = 0;

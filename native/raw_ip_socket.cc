@@ -32,7 +32,9 @@ Napi::Function RawIpSocket::DefineClass(Napi::Env env) {
 
 // new RawIpSocket(protocol): 255 (IPPROTO_RAW, send-only, IP_HDRINCL implied)
 // or 1 (IPPROTO_ICMP, receive; packets arrive with their IPv4 header).
-RawIpSocket::RawIpSocket(const Napi::CallbackInfo& info) : ObjectWrap<RawIpSocket>(info) {
+RawIpSocket::RawIpSocket(const Napi::CallbackInfo& info)
+    : ObjectWrap<RawIpSocket>(info),
+      watcher_(info.Env(), [this](Napi::Env env, int status) { Deliver(env, status); }) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "protocol must be a number");
   protocol_ = info[0].As<Napi::Number>().Int32Value();
@@ -102,54 +104,8 @@ Napi::Value RawIpSocket::Start(const Napi::CallbackInfo& info) {
   on_batch_ = Napi::Persistent(info[0].As<Napi::Function>());
   if (!async_context_)
     async_context_ = std::make_unique<Napi::AsyncContext>(env, "vxprobe:RawIpSocket");
-  if (!poll_) {
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-    auto handle = std::make_unique<PollHandle>();
-    handle->owner = this;
-    if (int err = uv_poll_init(loop, &handle->handle, fd_.get())) {
-      throw SystemError(env, -err, "uv_poll_init");
-    }
-    poll_ = handle.release();
-    poll_->handle.data = poll_;
-  }
-  if (int err = uv_poll_start(&poll_->handle, UV_READABLE, &RawIpSocket::OnPoll)) {
-    throw SystemError(env, -err, "uv_poll_start");
-  }
-  if (!referenced_) {
-    napi_reference_ref(env, static_cast<napi_ref>(*this), nullptr);
-    referenced_ = true;
-  }
+  watcher_.Start(fd_.get(), static_cast<napi_ref>(*this));
   return env.Undefined();
-}
-
-void RawIpSocket::StopPolling() {
-  if (poll_) {
-    uv_poll_stop(&poll_->handle);
-    poll_->owner = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), [](uv_handle_t* h) {
-      std::unique_ptr<PollHandle> owned(static_cast<PollHandle*>(h->data));
-    });
-    poll_ = nullptr;
-  }
-  if (referenced_) {
-    referenced_ = false;
-    napi_reference_unref(Env(), static_cast<napi_ref>(*this), nullptr);
-  }
-}
-
-void RawIpSocket::OnPoll(uv_poll_t* handle, int status, int events) {
-  auto* ph = static_cast<PollHandle*>(handle->data);
-  if (!ph->owner) return;
-  RawIpSocket* self = ph->owner;
-  Napi::Env env = self->Env();
-  // No C++ exception of any type may unwind into libuv (docs/native-hardening.md).
-  try {
-    Napi::HandleScope scope(env);
-    self->Deliver(env, status);
-  } catch (...) {
-    self->StopPolling();
-  }
 }
 
 void RawIpSocket::Deliver(Napi::Env env, int status) {
@@ -179,13 +135,12 @@ void RawIpSocket::Deliver(Napi::Env env, int status) {
   } catch (const Napi::Error& e) {
     napi_fatal_exception(env, e.Value());
   }
-  if (status < 0) StopPolling();
 }
 
 void RawIpSocket::CloseAll() {
   if (closed_) return;
   closed_ = true;
-  StopPolling();
+  watcher_.Stop();
   fd_.reset();
 }
 

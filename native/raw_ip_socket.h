@@ -6,11 +6,11 @@
 // (one prebuild, no compiler at install time: docs/shipping.md).
 #pragma once
 #include <napi.h>
-#include <uv.h>
 
 #include <memory>
 
 #include "errors.h"
+#include "fd_watcher.h"
 
 namespace vxprobe {
 
@@ -21,26 +21,18 @@ class RawIpSocket : public Napi::ObjectWrap<RawIpSocket> {
   ~RawIpSocket() override;
 
  private:
-  struct PollHandle {
-    uv_poll_t handle;
-    RawIpSocket* owner;
-  };
-
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
-  void StopPolling();
   void CloseAll();
   void Deliver(Napi::Env env, int status);
-  static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnEnvCleanup(void* arg);
 
   int protocol_ = 0;
   UniqueFd fd_;
-  PollHandle* poll_ = nullptr;  // owned by libuv until its close callback runs
+  FdWatcher watcher_;
   Napi::FunctionReference on_batch_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
-  bool referenced_ = false;
   bool closed_ = false;
   bool cleanup_hook_ = false;
 };

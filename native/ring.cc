@@ -48,12 +48,15 @@ int RxRing::Map(int fd, uint32_t block_size, uint32_t block_count, uint32_t reti
   return 0;
 }
 
-void RxRing::Unmap() {
-  if (base_) munmap(base_, size_);
+void RxRing::Unmap() { Release().reset(); }
+
+RingMapping RxRing::Release() {
+  RingMapping mapping(base_, size_);
   base_ = nullptr;
   size_ = 0;
   cursor_ = nullptr;
   left_ = 0;
+  return mapping;
 }
 
 }  // namespace vxprobe

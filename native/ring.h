@@ -25,6 +25,37 @@ struct RingFrame {
   bool csum_not_ready;
 };
 
+// A ring's mapping on its own, to be unmapped elsewhere: the mapping holds
+// the socket's last reference, so unmapping it runs the kernel's socket
+// release (an RCU grace period) and frees the ring's pages, tens of ms that
+// closeAsync moves to a libuv pool thread (docs/performance.md).
+class RingMapping {
+ public:
+  RingMapping() = default;
+  RingMapping(void* base, size_t size) : base_(base), size_(size) {}
+  RingMapping(const RingMapping&) = delete;
+  RingMapping& operator=(const RingMapping&) = delete;
+  RingMapping(RingMapping&& o) noexcept : base_(o.base_), size_(o.size_) { o.base_ = nullptr; }
+  RingMapping& operator=(RingMapping&& o) noexcept {
+    if (this != &o) {
+      reset();
+      base_ = o.base_;
+      size_ = o.size_;
+      o.base_ = nullptr;
+    }
+    return *this;
+  }
+  ~RingMapping() { reset(); }
+  void reset() {
+    if (base_) munmap(base_, size_);
+    base_ = nullptr;
+  }
+
+ private:
+  void* base_ = nullptr;
+  size_t size_ = 0;
+};
+
 class RxRing {
  public:
   RxRing() = default;
@@ -37,6 +68,8 @@ class RxRing {
   int Map(int fd, uint32_t block_size, uint32_t block_count, uint32_t retire_ms,
           const char** failed_call);
   void Unmap();
+  // Gives up the mapping without unmapping it; the ring is empty afterwards.
+  RingMapping Release();
   bool mapped() const { return base_ != nullptr; }
 
   // Visits up to `max_frames` frames the kernel has handed to us, resuming

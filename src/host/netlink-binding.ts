@@ -53,6 +53,10 @@ export interface NetlinkBinding {
   ethtoolInfo(ifname: string): EthtoolInfo;
   /** ethtoolInfo's ioctls on a libuv pool thread. */
   ethtoolInfoAsync(ifname: string): Promise<EthtoolInfo>;
+  /** neighborGet's request on a libuv pool thread (same errors, as a rejection). */
+  neighborGetAsync(ip: string, ifindex: number): Promise<NeighInfo | null>;
+  /** neighborResolve's request on a libuv pool thread (EPERM without CAP_NET_ADMIN, as a rejection). */
+  neighborResolveAsync(ip: string, ifindex: number): Promise<void>;
   /** routeGet's request on a libuv pool thread (same errors, as a rejection). */
   routeGetAsync(dst: string, oif?: number): Promise<RouteLookup>;
   /** Reads a table on a libuv pool thread; resolves with a handle for netlinkTableTake. */

@@ -110,3 +110,13 @@ export function neighborGet(ip: string, ifindex: number): NeighInfo | null {
 export function neighborResolve(ip: string, ifindex: number): void {
   native().neighborResolve(ip, ifindex);
 }
+
+/** neighborGet off the JS thread: pairing polls it every few ms while ARP runs. */
+export function neighborGetAsync(ip: string, ifindex: number): Promise<NeighInfo | null> {
+  return native().neighborGetAsync(ip, ifindex);
+}
+
+/** neighborResolve off the JS thread (rejects with EPERM without CAP_NET_ADMIN). */
+export function neighborResolveAsync(ip: string, ifindex: number): Promise<void> {
+  return native().neighborResolveAsync(ip, ifindex);
+}

@@ -1,10 +1,12 @@
 // The wire path's next hop: which NIC, source IP/MAC and next-hop MAC the
 // kernel itself would use to reach a destination (route lookup, then the
-// neighbor table, triggering ARP when the entry is missing or failed).
+// neighbor table, triggering ARP when the entry is missing or failed). Every
+// netlink request runs on a libuv pool thread, so pairing, an agent's HTTP
+// server and its control sessions keep being served (docs/performance.md).
 import { isIPv4 } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from '../errors.js';
-import { IFF_NOARP, neighborGet, neighborResolve, readLinksRaw, routeGetAsync } from './netlink.js';
+import { IFF_NOARP, neighborGetAsync, neighborResolveAsync, readLinksRawAsync, routeGetAsync } from './netlink.js';
 import type { RouteLookup } from './netlink.js';
 import type { NeighInfo } from './types.js';
 import { buildFrame } from '../wire/frame.js';
@@ -38,7 +40,6 @@ function usable(n: NeighInfo | null): n is NeighInfo & { mac: string } {
 
 async function lookupRoute(dst: string): Promise<RouteLookup> {
   try {
-    // Off the JS thread: pairing (and an agent) keeps serving its other work.
     return await routeGetAsync(dst);
   } catch (err) {
     if (isSystemError(err)) {
@@ -57,7 +58,7 @@ export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Pr
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
     throw new UsageError(`timeout must be a non-negative number of milliseconds, got ${timeoutMs}`);
   }
-  const links = readLinksRaw();
+  const links = await readLinksRawAsync();
   const wanted = opts.iface === undefined ? undefined : links.find((l) => l.name === opts.iface);
   if (opts.iface !== undefined && !wanted) {
     throw new UsageError(`no such network interface "${opts.iface}" (see \`ip link\`)`);
@@ -91,12 +92,12 @@ async function resolveNeighbor(
   timeoutMs: number,
   srcIp: string,
 ): Promise<string> {
-  let entry = neighborGet(ip, ifindex);
+  let entry = await neighborGetAsync(ip, ifindex);
   if (usable(entry)) return entry.mac;
   await startResolution(ip, ifindex, srcIp);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    entry = neighborGet(ip, ifindex);
+    entry = await neighborGetAsync(ip, ifindex);
     if (usable(entry)) return entry.mac;
     if (Date.now() >= deadline) break;
     await sleep(POLL_MS);
@@ -115,7 +116,7 @@ async function resolveNeighbor(
  */
 async function startResolution(ip: string, ifindex: number, srcIp: string): Promise<void> {
   try {
-    neighborResolve(ip, ifindex);
+    await neighborResolveAsync(ip, ifindex);
     return;
   } catch (err) {
     if (!isSystemError(err) || (err.code !== 'EPERM' && err.code !== 'EACCES')) throw err;

@@ -42,6 +42,8 @@ export class ProbeSender {
   close(): void {
     this.routed?.close();
     this.routed = null;
-    this.wire?.close();
+    // Releasing an AF_PACKET socket takes the kernel ~8 ms: off the JS thread
+    // (docs/performance.md); the promise never rejects.
+    void this.wire?.closeAsync();
   }
 }

@@ -171,7 +171,12 @@ export class RunSniffer {
     return this.socket.stats();
   }
 
-  close(): void {
-    this.socket.close();
+  /**
+   * Closed at once (nothing is recorded afterwards); the kernel's release of
+   * the capture socket runs off the JS thread (docs/performance.md). The
+   * promise never rejects, so callers may ignore it.
+   */
+  close(): Promise<void> {
+    return this.socket.closeAsync();
   }
 }

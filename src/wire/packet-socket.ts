@@ -40,6 +40,7 @@ export class PacketSocket {
   private readonly tokenListeners: Array<(hits: TokenHits) => void> = [];
   private readonly errorListeners: Array<(err: Error) => void> = [];
   private started = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(private readonly handle: NativePacketSocket) {}
 
@@ -194,10 +195,29 @@ export class PacketSocket {
     this.handle.stop();
   }
 
-  /** Idempotent. Stats stay readable afterwards. */
+  /**
+   * Idempotent. Stats stay readable afterwards. Blocks for the kernel's
+   * socket release (tens of ms with a ring, docs/performance.md): for exit
+   * paths; long-lived callers use closeAsync().
+   */
   close(): void {
     this.started = false;
     this.handle.close();
+  }
+
+  /**
+   * close() with the slow half off the JS thread. The socket is closed at
+   * once (`closed` is true, send/start throw EBADF, no batch is delivered
+   * again); the fds and the ring are released on a libuv pool thread and the
+   * promise resolves when they are gone. Every call gets the same promise,
+   * which never rejects, so a caller may ignore it. close() afterwards is a no-op.
+   */
+  closeAsync(): Promise<void> {
+    this.started = false;
+    // The worker owns the fds and releases them whatever happens to the
+    // promise, so a failure to settle it is nothing a caller could act on.
+    this.closing ??= this.handle.closeAsync().catch(() => undefined);
+    return this.closing;
   }
 
   private ensureStarted(): void {

@@ -110,6 +110,12 @@ export interface NativePacketSocket {
   stop(): void;
   stats(): NativeSocketStats;
   close(): void;
+  /**
+   * close() whose slow half (releasing the fds and the ring) runs on a libuv
+   * pool thread: closed at once, resolves once the kernel's sockets are gone
+   * (at once when already closed).
+   */
+  closeAsync(): Promise<void>;
 }
 
 export interface BpfInstruction {

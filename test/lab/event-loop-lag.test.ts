@@ -1,6 +1,6 @@
 // The async variants keep the event loop serving timers while the addon
-// works: a 1,000,000-frame burst (inside a namespace and veth made here) and
-// a 10,000-entry FDB dump. The sync variants, measured the same way, show
+// works: a 1,000,000-frame burst (inside a namespace and veth made here), a
+// 10,000-entry FDB dump and closing capture sockets. The sync variants, measured the same way, show
 // that the measurement would catch a blocked loop.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Shell } from '../../src/lab/exec.js';
@@ -17,6 +17,9 @@ interface Lag {
   p50: number;
   p95: number;
   max: number;
+  /** close modes: the JS thread's time per close call, ms. */
+  callP50?: number;
+  callMax?: number;
 }
 
 const lag = (ns: string, mode: string, count: number): Lag =>
@@ -41,11 +44,13 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     // The blocking call holds the loop for the whole burst; the async one does not.
     expect(sync.max).toBeGreaterThan(Math.min(50, sync.ms / 2));
     expect(sync.p50).toBeGreaterThan(10);
-    // Timers keep firing all through the burst. The median is asserted, not
-    // the worst case: on a shared 2-core machine the OS alone can delay a
-    // runnable thread by tens of ms (the benchmark reports p95 and max).
+    // Timers keep firing all through the burst: p95 well under 10 ms (about
+    // 0.2 ms measured). Not the max: on this shared 2-core machine an idle
+    // node process, doing nothing but the timers, sees single lags of 10-65 ms
+    // (the OS scheduler; docs/performance.md), so no max bound would be honest.
     expect(async.timers).toBeGreaterThan(async.ms / 20);
     expect(async.p50).toBeLessThan(10);
+    expect(async.p95).toBeLessThan(10);
   }, 120_000);
 
   it('sendBurstAsync finishes intact when the socket is closed and the frame overwritten meanwhile', () => {
@@ -61,6 +66,22 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     expect(t.captured - t.sentAt).toBeLessThan(100);
   }, 60_000);
 
+  it('closeAsync: 20 capture sockets closed while 1 ms timers keep firing', () => {
+    const sync = lag(nodes[0]!.name, 'close-sync', 20);
+    const async = lag(nodes[0]!.name, 'close-async', 20);
+    expect(sync.work).toBe(20);
+    expect(async.work).toBe(20);
+    // A blocking close holds the loop for the kernel's socket release: tens of
+    // ms on a quiet machine, ~1 ms when busy CPUs end RCU grace periods fast
+    // (docs/performance.md). The probe sees each one whole ...
+    expect(sync.max).toBeGreaterThan(sync.callMax! - 1.5);
+    // ... while closeAsync leaves the JS thread at once: the release is on the pool.
+    expect(async.callP50! * 5).toBeLessThan(sync.callP50!);
+    expect(async.timers).toBeGreaterThan(async.ms / 20);
+    // p95, not max: see the burst test above.
+    expect(async.p95).toBeLessThan(10);
+  }, 120_000);
+
   it('readFdbAsync: 10,000 FDB entries read while 1 ms timers keep firing', () => {
     const async = lag(nodes[0]!.name, 'fdb-async', 0);
     const sync = lag(nodes[0]!.name, 'fdb-sync', 0);
@@ -68,6 +89,9 @@ describeRoot('event loop during a burst and a big netlink dump', () => {
     expect(async.work).toBeGreaterThanOrEqual(10_000);
     expect(sync.p50).toBeGreaterThan(10);
     expect(async.timers).toBeGreaterThan(async.ms / 20);
+    // The median only: the dump is ~30 timers, and its few largest lags are
+    // the young-generation GCs of the 10,000 result rows (3-12 ms at load
+    // 5-6, docs/performance.md), which grow with the machine's load.
     expect(async.p50).toBeLessThan(10);
   }, 120_000);
 });

@@ -155,6 +155,34 @@ describeRoot('PacketSocket on a veth pair', () => {
     expect(CannotRunError).toBeDefined();
   });
 
+  it('closeAsync: closed at once, released off the JS thread, safe with a pending burst and worker teardown', () => {
+    // One pool thread, so the teardown case's closes are still queued behind a burst.
+    const out = spawnSync('ip', ['netns', 'exec', net.a.name, 'env', 'UV_THREADPOOL_SIZE=1', ...tsxArgv('test/lab/scripts/close-async.ts', ['eth0'])],
+      { encoding: 'utf8', cwd: REPO, timeout: 120_000 });
+    expect(out.status, out.stderr).toBe(0);
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    // The capture socket is two AF_PACKET sockets (capture ring and sender).
+    expect(r.mine).toBe(2);
+    expect(r.right).toEqual({ closed: true, send: 'EBADF', sendBurst: 'EBADF', start: 'EBADF', sendBurstAsync: 'EBADF', samePromise: true });
+    // Frames were delivered before the close and kept coming after it; none was delivered after it.
+    expect(r.batchesBefore).toBeGreaterThan(0);
+    expect(r.sentAfter).toBeGreaterThan(20);
+    expect(r.batchesAfter).toBe(0);
+    // Once the promise resolved: no fd left, no AF_PACKET socket left in the namespace.
+    expect(r.released).toEqual({ fds: 0, packet: 0, packetSockets: 0 });
+    expect(r.afterCloseCalls).toBe('none');
+    expect(r.stats).toMatchObject({ dropped: 0 });
+    expect((r.stats as { received: number }).received).toBeGreaterThan(0);
+    expect(r.burstSent).toBe(200_000);
+    expect(r.burstReleased).toBe(0);
+    // The worker's 6 sockets (4 closing, 2 left open) were all still there when it was terminated ...
+    expect(r.queuedAtTerminate).toBe(true);
+    expect(r.inWorker).toBe(12);
+    // ... and all are gone after its teardown, as is everything else the script opened.
+    expect(r.afterTeardown).toBe(0);
+    expect(r.leftover).toBe(0);
+  }, 180_000);
+
   it('close is idempotent, stats survive it, unclosed sockets do not leak fds (GC, worker teardown)', () => {
     const out = spawnSync('ip', ['netns', 'exec', net.a.name, 'node', '--expose-gc', '--import', 'tsx',
       'test/lab/scripts/lifetime.ts', 'eth0'], { encoding: 'utf8', cwd: REPO });

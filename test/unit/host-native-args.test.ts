@@ -10,6 +10,9 @@ describe('netlink binding arguments', () => {
     expect(() => n.routeGet(42 as unknown as string)).toThrow(TypeError);
     expect(() => n.neighborGet('x', 1)).toThrow(/^ip is not a valid IP address/);
     expect(() => n.neighborResolve('', 1)).toThrow(TypeError);
+    // The async variants check their arguments before anything is queued.
+    expect(() => n.neighborGetAsync('x', 1)).toThrow(/^ip is not a valid IP address/);
+    expect(() => n.neighborResolveAsync('10.0.0.1', 0)).toThrow(/ifindex must be a positive integer/);
   });
   it('names a bad interface index', () => {
     expect(() => n.routeGet('10.0.0.1', 0)).toThrow(RangeError);

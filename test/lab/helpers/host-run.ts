@@ -8,6 +8,7 @@ import { readOffloads, readOffloadsAsync } from '../../../src/host/offloads.js';
 import { readPortOwners } from '../../../src/host/ports.js';
 import { readSysctls } from '../../../src/host/sysctl.js';
 import { resolveNextHop } from '../../../src/host/next-hop.js';
+import { native } from '../../../src/native.js';
 import {
   readAddrs,
   readFdb,
@@ -15,6 +16,8 @@ import {
   readNeighbors,
   readRoutes,
   neighborGet,
+  neighborGetAsync,
+  neighborResolveAsync,
   readLinksRawAsync,
   readAddrsAsync,
   readRoutesAsync,
@@ -75,8 +78,39 @@ async function asyncTablesMatch(): Promise<Record<string, { rows: number; equal:
   return out;
 }
 
+/**
+ * resolveNextHop with every synchronous netlink call of the addon replaced
+ * by one that throws: it succeeds only if all its requests run on the pool.
+ */
+function resolveNextHopOffThread(...args: Parameters<typeof resolveNextHop>) {
+  const binding = native() as unknown as Record<string, unknown>;
+  for (const name of ['netlinkLinks', 'netlinkAddrs', 'netlinkRoutes', 'netlinkNeighbors', 'netlinkFdb', 'routeGet', 'neighborGet', 'neighborResolve']) {
+    binding[name] = () => {
+      throw new Error(`${name} ran on the JS thread`);
+    };
+  }
+  return resolveNextHop(...args);
+}
+
+/** neighborGet and neighborGetAsync side by side (an error as its code). */
+async function neighborBoth(ip: string, ifindex: number) {
+  const code = (e: unknown) => ({ error: (e as { code?: string }).code ?? String(e) });
+  const sync = (() => {
+    try {
+      return neighborGet(ip, ifindex);
+    } catch (e) {
+      return code(e);
+    }
+  })();
+  const async = await neighborGetAsync(ip, ifindex).catch(code);
+  return { sync, async };
+}
+
 const functions: Record<string, Fn> = {
   resolveNextHop,
+  resolveNextHopOffThread,
+  neighborBoth,
+  neighborResolveAsync,
   collectHostFacts,
   readFirewall,
   readOffloads,
