@@ -180,9 +180,10 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     opts.onRecord?.(run);
     return report;
   } finally {
-    sniffer?.close();
+    // Releasing a capture socket and removing a tracefs instance wait on the
+    // kernel (tens of ms); both run off the JS thread and the report need not wait.
+    void sniffer?.close();
     sender?.close();
-    // The instance's removal waits on the kernel; the report need not.
     void drops?.close();
     void connecting.then((c) => c.close(), () => {});
   }

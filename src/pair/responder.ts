@@ -78,7 +78,7 @@ interface Run {
 
 function closeRun(run: Run | undefined): void {
   if (!run) return;
-  run.sniffer.close();
+  void run.sniffer.close();
   run.sender?.close();
   void run.drops.close();
 }
@@ -180,7 +180,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
           return { tables: tablesForPeer(tables, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
         } catch (err) {
-          sniffer?.close();
+          void sniffer?.close();
           void drops.close();
           throw err;
         }
