@@ -4,6 +4,9 @@
 // capture filters longer than an 8-bit BPF jump can span
 // (docs/native-hardening.md). Each case crashed, corrupted memory or gave a
 // wrong filter before the fix.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native.js';
 import { buildFrame, parseFrame } from '../../src/wire/frame.js';
@@ -95,6 +98,18 @@ describe('buffers detached by option getters', () => {
     const msgs = addon.parseFrameInto(buf, record, opts);
     expect(msgs?.[0]).toMatch(/./); // a parse error: no bytes
     expect(record[FRAME_LENGTH_AT]).toBe(0); // the record describes the empty buffer
+  });
+});
+
+describe('test-only hooks', () => {
+  it('exist only when the suite asks for them: a plain process loading the addon has none', () => {
+    expect(typeof (addon as unknown as Record<string, unknown>)._throwForTest).toBe('function');
+    const env = { ...process.env };
+    delete env.VXPROBE_NATIVE_TEST_HOOKS;
+    const script = `import('${pathToFileURL(join(import.meta.dirname, '..', '..', 'src', 'native.ts')).href}').then(({ native }) => { const a = native(); console.log(JSON.stringify([typeof a._throwForTest, typeof a._throwAsyncForTest, typeof a.parseFrameInto])); })`;
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { env, encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout.trim())).toEqual(['undefined', 'undefined', 'function']);
   });
 });
 
