@@ -252,10 +252,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         const run = runOf(session);
         const [kernelDrops, facts] = await Promise.all([run.drops.stop(arrivedHere(run.sniffer.sightings)), run.facts.complete()]);
         if (runs.get(session.id) !== run) throw coded('run ended', 'closed');
-        // Answered first, closed right after: closing a capture socket waits
-        // on the kernel for tens of ms, which the initiator need not wait for.
+        // The sockets and the trace window close off the JS thread; the answer does not wait for them.
         runs.delete(session.id);
-        setImmediate(() => closeRun(run));
+        closeRun(run);
         return { facts: factsForPeer(facts, run.initiatorVteps, session.peerAddress), kernelDrops };
       }),
   });
