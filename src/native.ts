@@ -10,8 +10,8 @@
 //      prebuilds/<platform>-<arch>/ matching this libc (shipped in the package).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { packageRoot } from './package-root.js';
 import type { CodecBinding } from './wire/codec-binding.js';
 import type { PacketSocketBinding } from './wire/socket-binding.js';
 import type { NetlinkBinding } from './host/netlink-binding.js';
@@ -22,10 +22,7 @@ export type NativeBinding = CodecBinding & PacketSocketBinding & NetlinkBinding 
 
 let cached: NativeBinding | undefined;
 
-/** src/native.ts and dist/native.js both sit one level below the package root. */
-export function packageRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..');
-}
+export { packageRoot };
 
 function noAddon(message: string, cause?: unknown): Error {
   const err = new Error(message, { cause }) as Error & { code: string };

@@ -1,10 +1,11 @@
 // The matrix page's files: plain HTML/CSS/ES modules in the package's
-// web/agent/ directory, no build step. Resolved from this module's own
-// location — src/agent/ under tsx, dist/agent/ when built or npm-installed —
-// both two levels below the package root. Read once at startup into memory, so
+// web/agent/ directory, no build step. Found under the package root (from
+// src/, dist/ or the bundled CLI alike: src/package-root.ts). Read once at
+// startup into memory, so
 // a request never touches the disk and no request path can name a file.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 export interface WebAsset {
   contentType: string;
@@ -19,7 +20,7 @@ const FILES: [string, string, string][] = [
 ];
 
 export function webDir(): string {
-  return fileURLToPath(new URL('../../web/agent/', import.meta.url));
+  return join(packageRoot(), 'web', 'agent');
 }
 
 let cache: Map<string, WebAsset> | null = null;
@@ -30,7 +31,7 @@ export function webAssets(): Map<string, WebAsset> {
   const out = new Map<string, WebAsset>();
   for (const [path, file, contentType] of FILES) {
     try {
-      out.set(path, { contentType, body: readFileSync(dir + file) });
+      out.set(path, { contentType, body: readFileSync(join(dir, file)) });
     } catch {
       // A package without the page still serves the API; `/` says why.
       if (path === '/') out.set('/', { contentType: 'text/plain; charset=utf-8', body: Buffer.from(`matrix page not installed (${dir} missing); the API is at /api/v1/results\n`) });

@@ -2,8 +2,8 @@
 // pair` in node a, each as its own process inside its node's namespace,
 // exactly as an operator would on two hosts.
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { ChildProcess } from 'node:child_process';
 import type { PairReport } from '../diagnose/types.js';
 import { CannotRunError } from '../errors.js';
@@ -12,8 +12,8 @@ import type { LabProbe, ProbeResult } from './run.js';
 import { RP_FILTER_SIDE_IP } from './faults.js';
 import { withTracefs } from './tracefs.js';
 
-/** bin/vxprobe, from src/lab/ or dist/lab/ alike. */
-export const VXPROBE_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'vxprobe');
+/** bin/vxprobe, from src/, dist/ or the bundle alike. */
+export const VXPROBE_BIN = join(packageRoot(), 'bin', 'vxprobe');
 
 export interface LabPairOptions {
   ports?: number[];

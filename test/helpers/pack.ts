@@ -22,6 +22,8 @@ export const ALLOWED_IN_PACKAGE: RegExp[] = [
   /^LICENSE$/,
   /^bin\/vxprobe$/,
   /^dist\/[a-z0-9/-]+\.(js|d\.ts)$/,
+  // The bundled CLI (scripts/bundle-cli.mjs): esbuild names its chunks by an upper-case hash.
+  /^dist\/cli-bundle\/[A-Za-z0-9-]+\.js$/,
   /^binding\.gyp$/,
   /^native\/[a-z0-9_]+\.(cc|h)$/,
   /^prebuilds\/linux-(x64|arm64)\/vxprobe\.glibc\.node$/,

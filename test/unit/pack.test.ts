@@ -19,7 +19,7 @@ describe('npm pack', () => {
 
   it('holds the prebuilt addon for linux-x64 glibc, the CLI and the fallback sources', () => {
     expect(paths, 'no prebuild: run `npm run prebuild` first').toContain('prebuilds/linux-x64/vxprobe.glibc.node');
-    for (const p of ['bin/vxprobe', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/native.js', 'binding.gyp', 'native/addon.cc', 'package.json', 'README.md']) {
+    for (const p of ['bin/vxprobe', 'dist/cli.js', 'dist/cli-bundle/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/native.js', 'binding.gyp', 'native/addon.cc', 'package.json', 'README.md']) {
       expect(paths).toContain(p);
     }
     const launcher = packed.files.find((f) => f.path === 'bin/vxprobe')!;
