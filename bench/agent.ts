@@ -40,12 +40,18 @@ function benchSelection(): { nodes: number; medianMs: number; cpuMs: number } {
   return { nodes: nodes.length, medianMs: median(wall), cpuMs: median(cpu) };
 }
 
-function cpuTicks(pid: number): number {
+/** utime, stime and the waited-for children's cutime + cstime, in clock ticks. */
+function cpuSplit(pid: number): { user: number; sys: number; children: number } {
   // Fields after the command's closing parenthesis: utime, stime, cutime, cstime are the 12th to 15th.
-  // Children count too: pair() and listen() run the firewall tool (nft/iptables) for every pairing.
+  // Children count too: pair() and listen() run the firewall tools (nft/iptables) as child processes.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
+  return { user: Number(rest[11]), sys: Number(rest[12]), children: Number(rest[13]) + Number(rest[14]) };
+}
+
+function cpuTicks(pid: number): number {
+  const c = cpuSplit(pid);
+  return c.user + c.sys + c.children;
 }
 
 function rssMb(pid: number): number {
@@ -62,12 +68,14 @@ async function benchIdle(windowS: number) {
   const mesh = new AgentMesh(lab, ['--interval', '30s', '--peers', String(peers)]);
   try {
     // Baseline: the same agent alone in its nodes document (no pairings): its own timers, watch and HTTP.
+    // Warmed up as long as the mesh agents below: the first seconds after start-up (module loading,
+    // lazy compilation, V8's memory-reducing GCs) are no part of an idle agent's cost.
     mesh.writeNodes(['a']);
     const alone = mesh.start('a');
-    await new Promise((r) => setTimeout(r, 8000));
+    await new Promise((r) => setTimeout(r, 40_000));
     const b0 = cpuTicks(alone.pid!);
     const bt0 = Date.now();
-    await new Promise((r) => setTimeout(r, 20_000));
+    await new Promise((r) => setTimeout(r, 30_000));
     const baselinePct = ((cpuTicks(alone.pid!) - b0) / CLK_TCK / ((Date.now() - bt0) / 1000)) * 100;
     const baselineRss = rssMb(alone.pid!);
     await mesh.stop('a');
@@ -81,6 +89,7 @@ async function benchIdle(windowS: number) {
     const r0 = rounds();
     const t0 = Date.now();
     const c0 = cpuTicks(measured.pid!);
+    const split0 = cpuSplit(measured.pid!);
     const rss: number[] = [];
     const end = t0 + windowS * 1000;
     while (Date.now() < end) {
@@ -88,7 +97,12 @@ async function benchIdle(windowS: number) {
       rss.push(rssMb(measured.pid!));
     }
     const cpuS = (cpuTicks(measured.pid!) - c0) / CLK_TCK;
-    const cpuPct = (cpuS / ((Date.now() - t0) / 1000)) * 100;
+    const elapsedS = (Date.now() - t0) / 1000;
+    const cpuPct = (cpuS / elapsedS) * 100;
+    const split1 = cpuSplit(measured.pid!);
+    // ms of CPU per 30 s interval, by kind: where to look next (docs/agent.md, "Budgets").
+    const per30 = (ticks: number) => ((ticks * 1000) / CLK_TCK / elapsedS) * 30;
+    const split = { user: per30(split1.user - split0.user), sys: per30(split1.sys - split0.sys), children: per30(split1.children - split0.children) };
     const metrics = mesh.get('a', '/metrics') ?? '';
     const series = metrics.split('\n').filter((l) => l && !l.startsWith('#'));
     const roundsInWindow = probeRounds(metrics) - r0;
@@ -97,7 +111,7 @@ async function benchIdle(windowS: number) {
     return {
       peers, windowS, cpuPct, rssMb: rss[rss.length - 1]!, rssMedianMb: rss[Math.floor(rss.length / 2)]!, cellsAtStart: rows.length,
       series: series.length, vxprobeSeries: series.filter((l) => l.startsWith('vxprobe_')).length,
-      ...fault, roundsInWindow, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
+      ...fault, roundsInWindow, split, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
     };
   } finally {
     await mesh.stopAll();
@@ -160,6 +174,7 @@ export async function benchAgent(): Promise<void> {
   const idle = await benchIdle(windowS);
   console.log(`agent: idle, ${idle.peers} peers, 30 s interval, ${idle.windowS} s window (${idle.cellsAtStart} cells at start)`);
   console.log(`  CPU ${idle.cpuPct.toFixed(2)} % of one core (target < ${CPU_TARGET_PCT} %) ${mark(idle.cpuPct < CPU_TARGET_PCT)}`);
+  console.log(`  per 30 s interval: ${idle.split.user.toFixed(0)} ms user, ${idle.split.sys.toFixed(0)} ms system, ${idle.split.children.toFixed(0)} ms child processes`);
   console.log(`  alone (no peers, no pairings): CPU ${idle.baselinePct.toFixed(2)} %, RSS ${idle.baselineRss.toFixed(1)} MB`);
   console.log(`  ${idle.roundsInWindow} pairings as initiator in the window (plus as many served as listener): ${idle.cpuMsPerRound.toFixed(0)} ms CPU each, both roles`);
   const intervals = (ms: number) => (ms / INTERVAL_MS).toFixed(2);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -178,7 +179,7 @@ Napi::Value PacketSocket::Stop(const Napi::CallbackInfo& info) {
 Napi::Float64Array PacketSocket::RecordBuffer(Napi::Env env) {
   // One buffer for the socket's life, refilled on every wake-up: JS reads
   // it during the callback only (frame-record.ts assembles what it keeps).
-  const size_t size = kRecordsPerWake * CaptureRec::kSize;
+  const size_t size = record_capacity_ * CaptureRec::kSize;
   if (!records_.IsEmpty()) {
     // JS held the array during the last callback and may have detached its
     // buffer (ArrayBuffer.prototype.transfer, postMessage): a detached array
@@ -213,7 +214,8 @@ void PacketSocket::Deliver(Napi::Env env, int status) {
     std::vector<uint8_t> hit_out;
     std::string error, quoted_error;
     uint32_t with_messages = 0;
-    size_t budget = opts_.has_token_run ? kTokenFramesPerWake : kRecordsPerWake;
+    const size_t capacity = record_capacity_;
+    size_t budget = opts_.has_token_run ? kTokenFramesPerWake : capacity;
     ring_.Drain(budget, [&](const RingFrame& f) {
       TokenHit hit;
       if (opts_.has_token_run && FindToken(f.data, f.captured_len, opts_.token_run_id, &hit)) {
@@ -236,7 +238,11 @@ void PacketSocket::Deliver(Napi::Env env, int status) {
       }
       if (opts_.raw) raw_list.Set(n, Napi::Buffer<uint8_t>::Copy(env, f.data, f.captured_len));
       ++n;
-    }, [&]() { return n == kRecordsPerWake; });  // the rest waits for the next wake-up
+    }, [&]() { return n == capacity; });  // the rest waits for the next wake-up
+    // A full buffer: the next wake-up gets one twice the size (RecordBuffer).
+    if (n == capacity && capacity < kRecordsPerWake) {
+      record_capacity_ = std::min(capacity * 2, kRecordsPerWake);
+    }
     records = buffer;
     if (!message_list.IsEmpty()) messages = message_list;
     if (opts_.raw) raws = raw_list;

@@ -19,6 +19,12 @@ namespace vxprobe {
 // Parsed records per wake-up (the size of the socket's record buffer): about
 // 2 ms of work, so a flood never stalls the loop for long.
 constexpr size_t kRecordsPerWake = 4096;
+// A socket's record buffer starts this small and doubles (up to
+// kRecordsPerWake) whenever a wake-up fills it. A full-size buffer is 6.6 MiB,
+// which a short pairing run never needs and which the allocator hands back
+// with every page touched: an agent opens a socket per run (docs/agent.md,
+// "Budgets").
+constexpr size_t kFirstRecordsPerWake = 64;
 
 struct SocketOptions {
   bool capture = true;          // false: a send-only socket, no ring, no filter
@@ -95,6 +101,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   FdWatcher watcher_;
   Napi::FunctionReference on_batch_;
   Napi::Reference<Napi::Float64Array> records_;
+  size_t record_capacity_ = kFirstRecordsPerWake;  // records per wake-up now
   std::unique_ptr<Napi::AsyncContext> async_context_;
   bool closed_ = false;
   bool cleanup_hook_ = false;

@@ -97,7 +97,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
 
   // Every pairing, ours and our peers', reads this host's facts; the slow part
   // (firewall tools, /proc scans) is reused for half an interval, at most 15 s,
-  // which keeps an idle agent near 0 % CPU (docs/agent.md, "Budgets").
+  // instead of being read 20 times an interval (docs/agent.md, "Budgets").
   reuseSlowHostFacts(Math.min(intervalMs / 2, 15_000));
   const store = new ResultStore();
   const inbound = new InboundTracker(intervalMs);

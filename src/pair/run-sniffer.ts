@@ -17,6 +17,14 @@ const MAX_SIGHTINGS = 20_000;
  * beyond this is replayed frames that add no evidence.
  */
 const MAX_PER_PROBE = 3 * 16 * 4;
+/**
+ * One run's capture ring: 1 MiB in 8 blocks. A run sees a few hundred frames
+ * at most, and the ring's pages are mapped (resident) while the run lasts, so
+ * an agent serving several runs at once pays for each ring (docs/agent.md,
+ * "Budgets"). Eight blocks, each handed over when full or after 8 ms, keep
+ * the ring draining in small steps.
+ */
+const RUN_RING = { ringBlocks: 8, ringBlockSize: 128 * 1024 };
 
 function innerKind(f: ParsedFrame): Sighting['inner'] {
   const icmp = f.inner?.icmp;
@@ -92,7 +100,7 @@ export class RunSniffer {
 
   /** `probeKey`: the run's probe key; only frames whose tag it verifies are recorded (probe-auth.ts). */
   static open(iface: string, opts: { ports: number[]; runId: number; role: Role; probeKey: Buffer }): RunSniffer {
-    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ringBlocks: 8, raw: true, retireMs: RUN_RING_RETIRE_MS });
+    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ...RUN_RING, raw: true, retireMs: RUN_RING_RETIRE_MS });
     return new RunSniffer(socket, opts.runId, opts.role, opts.probeKey);
   }
 

@@ -40,11 +40,25 @@ describeRoot('sendBurst with hostile arguments', () => {
 
   it('a capture callback that detaches the record buffer gets a fresh one next time', () => {
     const out = jsonLines(runInNs(net.a.name, 'test/lab/scripts/hostile-burst.ts', ['eth0'])) as Array<Record<string, unknown>>;
-    const cap = out.find((o) => o.case === 'capture-detach') as { batches: { count: number; length: number }[]; recordsLength: number };
+    const cap = out.find((o) => o.case === 'capture-detach') as { batches: { count: number; length: number }[]; recordSize: number };
     expect(cap.batches.length).toBeGreaterThanOrEqual(2);
     for (const b of cap.batches) {
       expect(b.count).toBeGreaterThan(0);
-      expect(b.length).toBe(cap.recordsLength);
+      // A live buffer of whole records that holds this wake-up's records (a detached one has length 0).
+      expect(b.length % cap.recordSize).toBe(0);
+      expect(b.length).toBeGreaterThanOrEqual(b.count * cap.recordSize);
     }
+  });
+
+  it('a burst larger than the first record buffer arrives whole, as the buffer grows', () => {
+    const out = jsonLines(runInNs(net.a.name, 'test/lab/scripts/hostile-burst.ts', ['eth0'])) as Array<Record<string, unknown>>;
+    const g = out.find((o) => o.case === 'capture-grow') as { sent: number; batches: { count: number; length: number }[]; recordSize: number };
+    const delivered = g.batches.reduce((n, b) => n + b.count, 0);
+    expect(delivered).toBe(g.sent);
+    for (const b of g.batches) expect(b.length).toBeGreaterThanOrEqual(b.count * g.recordSize);
+    const sizes = g.batches.map((b) => b.length / g.recordSize);
+    // Starts at 64 records per wake-up and doubles after a full one.
+    expect(sizes[0]).toBe(64);
+    expect(Math.max(...sizes)).toBeGreaterThan(64);
   });
 });

@@ -97,5 +97,22 @@ for (let i = 0; i < 3; i++) {
   await sleep(150);
 }
 cap.close();
-console.log(JSON.stringify({ case: 'capture-detach', batches, recordsLength: addon.FRAME_LAYOUT.capture.size * 4096 }));
+console.log(JSON.stringify({ case: 'capture-detach', batches, recordSize: addon.FRAME_LAYOUT.capture.size }));
+
+// The record buffer starts small and doubles whenever a wake-up fills it
+// (native/packet_socket.h): a burst larger than the first buffer still
+// arrives whole, over several wake-ups, each within its buffer.
+const grow = new addon.PacketSocket(ifname, { ports: [9998], icmp: false });
+const growBatches: { count: number; length: number }[] = [];
+grow.start((err, records, count) => {
+  growBatches.push({ count, length: records?.length ?? -1 });
+});
+const udp2 = buildFrame({
+  srcMac: '02:00:00:00:00:01', dstMac: 'ff:ff:ff:ff:ff:ff', srcIp: '10.99.0.1', dstIp: '10.99.0.2',
+  srcPort: 40000, dstPort: 9998, payload: Buffer.from('burst'),
+});
+sock.sendBurst(udp2, 400);
+await sleep(300);
+grow.close();
+console.log(JSON.stringify({ case: 'capture-grow', sent: 400, batches: growBatches, recordSize: addon.FRAME_LAYOUT.capture.size }));
 sock.close();
