@@ -10,7 +10,7 @@ import { remedyFor, type RemedyContext } from './remedy.js';
 import { ruleContext, type Decision, type Rule, type Side } from './rule-context.js';
 import { mtuBlackHole, plainFiltered, portConflict, portFiltered, unreachable, vxlanHijacked } from './rules-path.js';
 import { echoUnanswered, kernelPathLost, notForwarded, okDecision, vtepTables } from './rules-vtep.js';
-import { lossEvidence } from './loss-evidence.js';
+import { captureOverflowEvidence, lossEvidence } from './loss-evidence.js';
 import type { EvidenceItem, PortResult, RunRecord } from './types.js';
 
 /** The verdict rules in the order they are asked; the position of a rule is part of its meaning. */
@@ -29,8 +29,10 @@ export const RULES: readonly Rule[] = [
 
 // How missing probes were called lost (the RTT-derived deadline) is evidence
 // beside whichever rule decided; it never decides a verdict itself.
-const withLossEvidence = (evidence: EvidenceItem[], loss: EvidenceItem | null): EvidenceItem[] =>
-  loss ? [...evidence, loss] : evidence;
+const withLossEvidence = (evidence: EvidenceItem[], ...extra: (EvidenceItem | null)[]): EvidenceItem[] => [
+  ...evidence,
+  ...extra.filter((e): e is EvidenceItem => e !== null),
+];
 
 export function classify(record: RunRecord): PortResult[] {
   // Cloned VMs and labs often share a hostname: then every message says `name (ip)`,
@@ -53,7 +55,7 @@ export function classify(record: RunRecord): PortResult[] {
         to: receiver.name,
         verdict: d.verdict,
         reason: d.reason,
-        evidence: withLossEvidence(d.evidence, lossEvidence(record, direction, port)),
+        evidence: withLossEvidence(d.evidence, lossEvidence(record, direction, port), captureOverflowEvidence(record, direction, port, receiver.name)),
         remedy: null,
       };
       decided.push({ result, remedy: d.remedy });

@@ -37,3 +37,21 @@ export function lossEvidence(record: RunRecord, direction: Direction, port: numb
     data: { probes: mine.map((l) => l.probeId), deadlineMs: worst.deadlineMs, rttMs: worst.rttMs, spreadMs: worst.spreadMs, tries: worst.tries },
   };
 }
+
+/**
+ * When probes of `direction` were called lost and the receiving side's
+ * capture ring overflowed during the run, "lost" may mean "arrived unseen":
+ * say so beside the verdict, so a busy node's own traffic on the port is
+ * never silently read as a filtered path.
+ */
+export function captureOverflowEvidence(record: RunRecord, direction: Direction, port: number, receiverName: string): EvidenceItem | null {
+  const drops = record.captureDrops;
+  if (!drops) return null;
+  const dropped = direction === 'forward' ? drops.peer : drops.local;
+  if (dropped === 0 || lossEvidence(record, direction, port) === null) return null;
+  return {
+    kind: 'capture-overflow',
+    message: `${receiverName}'s capture ring was full and dropped ${dropped} frame${dropped === 1 ? '' : 's'} during the run: the probes called lost may have arrived unseen (heavy traffic on the probed ports); run again before acting on this verdict`,
+    data: { dropped, side: direction === 'forward' ? 'peer' : 'local' },
+  };
+}

@@ -74,6 +74,11 @@ export interface RunRecord {
   kernelDrops?: { local: KernelDropCapture | null; peer: KernelDropCapture | null };
   /** How missing probes were judged lost (measured round trip and deadline); absent in older records. */
   losses?: LossDecision[];
+  /**
+   * Frames each side's capture ring dropped during the run (it was full: more
+   * matching traffic than it could hold). Absent in older records.
+   */
+  captureDrops?: { local: number; peer: number };
 }
 
 export type Verdict =

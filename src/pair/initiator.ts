@@ -110,12 +110,13 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     const ctx: SendContext = { runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp, facts: tables, peerVteps: vtepEndpoints(peerTables, ports), probeKey };
     const runSniffer = sniffer;
     const runSender = (sender = new ProbeSender(runSniffer, ctx));
-    const remote: { sightings: Sighting[]; icmp: RunRecord['icmp'] } = { sightings: [], icmp: [] };
+    const remote: { sightings: Sighting[]; icmp: RunRecord['icmp']; dropped: number } = { sightings: [], icmp: [], dropped: 0 };
     const seen = () => [...runSniffer.sightings, ...remote.sightings];
     const poll = async () => {
       const obs = await client.call('observations', { fromSighting: remote.sightings.length, fromIcmp: remote.icmp.length });
       remote.sightings.push(...obs.sightings);
       remote.icmp.push(...obs.icmp);
+      remote.dropped = Math.max(remote.dropped, obs.dropped);
     };
 
     const rounds = await runProbeRounds({
@@ -155,6 +156,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       notSent: [...rounds.notSent].map(([probeId, reason]) => ({ probeId, reason })),
       kernelDrops: { local: localDrops, peer: finished.kernelDrops },
       losses: rounds.losses,
+      captureDrops: { local: runSniffer.stats().dropped, peer: remote.dropped },
     };
     const { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun } = await reporting;
     const run: SavedRun = {

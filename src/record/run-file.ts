@@ -59,6 +59,7 @@ const recordSchema: s.Schema<RunRecord> = s.object({
   icmp: s.array(icmpSighting, { max: MAX_SIGHTINGS }),
   notSent: s.array(s.object({ probeId: s.int({ min: 0, max: 0xffffffff }), reason: text }), { max: 256 }),
   kernelDrops: s.optional(s.object({ local: s.nullable(kernelDropCaptureSchema), peer: s.nullable(kernelDropCaptureSchema) })),
+  captureDrops: s.optional(s.object({ local: s.int({ min: 0, max: Number.MAX_SAFE_INTEGER }), peer: s.int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
   losses: s.optional(s.array(lossDecision, { max: 256 })),
 });
 

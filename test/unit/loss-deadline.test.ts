@@ -3,7 +3,7 @@
 // and the -v evidence that says how long "lost" waited.
 import { describe, expect, it } from 'vitest';
 import type { Sighting } from '../../src/diagnose/types.js';
-import { describeLoss, lossEvidence } from '../../src/diagnose/loss-evidence.js';
+import { captureOverflowEvidence, describeLoss, lossEvidence } from '../../src/diagnose/loss-evidence.js';
 import { DEADLINE_CAP_MS, DEADLINE_FLOOR_MS, lossDeadlineMs, measureRoundTrip } from '../../src/pair/loss-deadline.js';
 import type { ProbeSpec } from '../../src/pair/plan-types.js';
 import { settled } from '../../src/pair/probe-rounds.js';
@@ -81,5 +81,17 @@ describe('loss evidence', () => {
     expect(lossEvidence(record, 'forward', 8475)?.data).toMatchObject({ probes: [4] });
     expect(lossEvidence(record, 'reverse', 8472)).toBeNull();
     expect(lossEvidence({ plan } as never, 'forward', 8472)).toBeNull();
+  });
+
+  it('a receiving capture that overflowed puts "may have arrived unseen" beside lost probes of that direction only', () => {
+    const plan = { runId: 1, ports: [8472], baselinePort: 33473, probes: [probe(1, 'forward'), probe(3, 'reverse')] };
+    const losses = [{ probeId: 1, deadlineMs: 12, tries: 2, rttMs: 0.3, spreadMs: 0 }];
+    const forward = captureOverflowEvidence({ plan, losses, captureDrops: { local: 0, peer: 37 } } as never, 'forward', 8472, 'node-b');
+    expect(forward).toMatchObject({ kind: 'capture-overflow', data: { dropped: 37, side: 'peer' } });
+    expect(forward!.message).toMatch(/^node-b's capture ring was full and dropped 37 frames during the run: the probes called lost may have arrived unseen/);
+    // The other side's ring, no lost probe, or an older record without the counts: nothing to say.
+    expect(captureOverflowEvidence({ plan, losses, captureDrops: { local: 37, peer: 0 } } as never, 'forward', 8472, 'node-b')).toBeNull();
+    expect(captureOverflowEvidence({ plan, losses, captureDrops: { local: 37, peer: 37 } } as never, 'reverse', 8472, 'node-a')).toBeNull();
+    expect(captureOverflowEvidence({ plan, losses } as never, 'forward', 8472, 'node-b')).toBeNull();
   });
 });
