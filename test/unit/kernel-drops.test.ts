@@ -138,6 +138,16 @@ describe('drop reasons as host-drop evidence', () => {
   });
 });
 
+/** A directory that looks like a tracefs with both tracepoints (but is a plain directory). */
+function fakeTracefs(name: string): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'instances'), { recursive: true });
+  mkdirSync(join(root, 'events', 'skb', 'kfree_skb'), { recursive: true });
+  mkdirSync(join(root, 'events', 'net', 'netif_receive_skb'), { recursive: true });
+  writeFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'field:enum skb_drop_reason reason;');
+  return root;
+}
+
 describe('starting a trace where tracefs cannot be used', () => {
   it('not mounted: unavailable with the mount command, nothing created', async () => {
     const t = DropTrace.start('eth0', { roots: [join(dir, 'none')] });
@@ -154,11 +164,7 @@ describe('starting a trace where tracefs cannot be used', () => {
   });
 
   it('an interface name that could break the filter is refused before any instance is made', async () => {
-    const root = join(dir, 'fake');
-    mkdirSync(join(root, 'instances'), { recursive: true });
-    mkdirSync(join(root, 'events', 'skb', 'kfree_skb'), { recursive: true });
-    mkdirSync(join(root, 'events', 'net', 'netif_receive_skb'), { recursive: true });
-    writeFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'field:enum skb_drop_reason reason;');
+    const root = fakeTracefs('fake');
     const t = DropTrace.start('eth0" || 1', { roots: [root] });
     const c = await t.stop([]);
     expect(c.available).toBe(false);
@@ -167,11 +173,7 @@ describe('starting a trace where tracefs cannot be used', () => {
   });
 
   it('a setup the kernel refuses is reported by stop', async () => {
-    const root = join(dir, 'refusing');
-    mkdirSync(join(root, 'instances'), { recursive: true });
-    mkdirSync(join(root, 'events', 'skb', 'kfree_skb'), { recursive: true });
-    mkdirSync(join(root, 'events', 'net', 'netif_receive_skb'), { recursive: true });
-    writeFileSync(join(root, 'events', 'skb', 'kfree_skb', 'format'), 'field:enum skb_drop_reason reason;');
+    const root = fakeTracefs('refusing');
     // A plain directory stands in for the instance: its event files do not exist, so setup fails part-way.
     const t = DropTrace.start('eth0', { roots: [root] });
     await t.ready();
