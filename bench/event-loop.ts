@@ -5,25 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { Shell } from '../src/lab/exec.js';
 import { deleteNetns, newRunTag } from '../src/lab/netns.js';
-import { runInNs } from '../test/helpers/ns-node.js';
 import { createBigNode } from '../test/lab/helpers/big-node.js';
-
-interface Lag {
-  mode: string;
-  work: number;
-  ms: number;
-  timers: number;
-  p50: number;
-  p95: number;
-  max: number;
-}
+import { measureLag, type Lag } from '../test/lab/helpers/loop-lag.js';
 
 export async function benchEventLoop(): Promise<void> {
   const shell = new Shell();
   const { node, peer } = createBigNode(shell, newRunTag(), 10_000);
   try {
-    const run = (mode: string, count: number): Lag =>
-      JSON.parse(runInNs(node.name, 'test/lab/scripts/loop-lag.ts', [mode, 'eth0', String(count)]).trim().split('\n').pop()!) as Lag;
+    const run = (mode: string, count: number): Lag => measureLag(node.name, mode, count);
     const rows: Array<[string, string, Lag]> = [
       ['burst 1,000,000 frames', 'before: sendBurst (blocking)', run('burst-sync', 1_000_000)],
       ['burst 1,000,000 frames', 'after: sendBurstAsync', run('burst-async', 1_000_000)],

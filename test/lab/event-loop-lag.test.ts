@@ -8,22 +8,9 @@ import { deleteNetns, newRunTag, type Netns } from '../../src/lab/netns.js';
 import { describeRoot } from '../helpers/root.js';
 import { runInNs } from '../helpers/ns-node.js';
 import { createBigNode } from './helpers/big-node.js';
+import { measureLag } from './helpers/loop-lag.js';
 
-interface Lag {
-  mode: string;
-  work: number;
-  ms: number;
-  timers: number;
-  p50: number;
-  p95: number;
-  max: number;
-  /** close modes: the JS thread's time per close call, ms. */
-  callP50?: number;
-  callMax?: number;
-}
-
-const lag = (ns: string, mode: string, count: number): Lag =>
-  JSON.parse(runInNs(ns, 'test/lab/scripts/loop-lag.ts', [mode, 'eth0', String(count)]).trim().split('\n').pop()!) as Lag;
+const lag = measureLag;
 
 describeRoot('event loop during a burst and a big netlink dump', () => {
   const shell = new Shell();
