@@ -37,7 +37,9 @@ describe('agent over fakes', () => {
     const { a, get, lines } = await start({ pair });
     const first = await waitFor('a first result', () => a.results().results.find((r) => r.peer === 'n1' && r.port === 8472 && r.direction === 'forward'));
     expect(first.verdict).toBe('hijacked');
-    expect(first.stable).toBe(false);
+    // The confirming round comes a quarter interval (75 ms) later, so on a loaded machine a poll may
+    // already see it stable; the log line written when the first result arrived says it was provisional.
+    expect(lines).toContain('n1 8472/forward: hijacked (provisional); remedy: fix 8472');
     await waitFor('stable', () => a.results().results.find((r) => r.peer === 'n1' && r.port === 8472 && r.direction === 'forward' && r.stable));
     // Each peer has its own phase in the interval: on a loaded machine n2 and
     // n3 may report after n1 is already stable.

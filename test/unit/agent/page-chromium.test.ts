@@ -29,7 +29,10 @@ let page: Page;
 
 beforeAll(async () => {
   a = await agent({
-    iface: 'eth0', secret: Buffer.from('page-test-secret-0123456789'), discovery, name: 'node-000', peers: PEERS, intervalMs: 60_000,
+    iface: 'eth0', secret: Buffer.from('page-test-secret-0123456789'), discovery, name: 'node-000', peers: PEERS,
+    // Long interval: the confirming second round (a quarter interval after the first) must not come
+    // before the page is checked for provisional cells, even under ASan on a loaded machine.
+    intervalMs: 600_000,
     concurrency: 16, http: { host: '127.0.0.1', port: 0 }, pairFn: pair.fn, listenFn: fakeListen().fn, collectFacts: null,
     clusterViewLimit: 100, log: () => {},
   });
