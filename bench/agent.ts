@@ -3,7 +3,8 @@
 //   idle:      a real `vxprobe agent` with 10 peers at a 30 s interval on an
 //              11-node lab mesh: CPU share of one core and RSS over a window
 //              (targets < 0.5 % and < 80 MB), and its /metrics series count
-//              (target < 150). Needs root; BENCH_AGENT_WINDOW_S shortens it.
+//              (target < 150). Needs root; BENCH_AGENT_WINDOW_S shortens it,
+//              BENCH_AGENT_CPU_PROF=DIR keeps the measured agent's CPU profile.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -66,6 +67,9 @@ async function benchIdle(windowS: number) {
     expected: { forward: {}, reverse: {}, expectedVerdicts: [], expectedFindings: [] },
   });
   const mesh = new AgentMesh(lab, ['--interval', '30s', '--peers', String(peers)]);
+  // BENCH_AGENT_CPU_PROF=DIR: the measured agent writes a V8 CPU profile there when it stops.
+  const profDir = process.env.BENCH_AGENT_CPU_PROF;
+  if (profDir) mesh.nodeArgs = (node) => (node === 'a' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   try {
     // Baseline: the same agent alone in its nodes document (no pairings): its own timers, watch and HTTP.
     // Warmed up as long as the mesh agents below: the first seconds after start-up (module loading,

@@ -54,11 +54,14 @@ export class AgentMesh {
     spawnSync('mv', [`${this.nodesFile}.tmp`, this.nodesFile]);
   }
 
+  /** Extra Node.js flags for one node's agent (the agent benchmark's `--cpu-prof`). */
+  nodeArgs: (node: string) => string[] = () => [];
+
   start(name: string): ChildProcess {
     const node = this.lab.node(name);
     const { values, extraArgs } = splitByDaemonSet([...this.sourceArgs(name), ...this.args]);
     const cmd = daemonSetAgentCommand({ name: node.name, ip: node.ip }, { paths: { [DAEMONSET_SECRET]: this.secretFile }, values, extraArgs });
-    const argv = [process.execPath, VXPROBE_BIN, ...cmd.argv];
+    const argv = [process.execPath, ...this.nodeArgs(name), VXPROBE_BIN, ...cmd.argv];
     // Debug lines give each round's duration, which timing assertions need on a loaded machine.
     const { VXPROBE_SECRET: _unused, ...hostEnv } = process.env;
     const child = this.lab.spawn(name, argv, { env: { ...hostEnv, ...cmd.env, VXPROBE_AGENT_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
