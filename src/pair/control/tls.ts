@@ -26,8 +26,10 @@ export function derivePsk(secret: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, HKDF_INFO, 32));
 }
 
+// One context for every connection (both roles use the same settings): making
+// one loads OpenSSL's defaults, a cost an agent would pay on every pairing.
 let context: SecureContext | undefined;
-function serverContext(): SecureContext {
+function sharedContext(): SecureContext {
   context ??= createSecureContext({ ciphers: TLS_CIPHERS, minVersion: TLS_VERSION, maxVersion: TLS_VERSION });
   return context;
 }
@@ -38,7 +40,7 @@ export function wrapServerSocket(raw: Socket, psk: Buffer): TLSSocket {
   // from @types/node's TLSSocketOptions.
   const options = {
     isServer: true,
-    secureContext: serverContext(),
+    secureContext: sharedContext(),
     pskCallback: (_socket: TLSSocket, identity: string) => (identity === PSK_IDENTITY ? psk : null),
   } as TLSSocketOptions;
   return new TLSSocket(raw, options);
@@ -51,9 +53,7 @@ export function connectTls(host: string, port: number, psk: Buffer, localAddress
     host,
     port,
     ...({ localAddress } as object),
-    ciphers: TLS_CIPHERS,
-    minVersion: TLS_VERSION,
-    maxVersion: TLS_VERSION,
+    secureContext: sharedContext(),
     // There is no certificate: the PSK authenticates both ends.
     checkServerIdentity: () => undefined,
     pskCallback: () => ({ psk, identity: PSK_IDENTITY }),
