@@ -15,10 +15,10 @@ import type { Discovery } from './discovery/types.js';
 import { startHttp, type HttpEndpoint } from './http.js';
 import { InboundTracker, parsePairingLine } from './inbound.js';
 import { AgentMetrics } from './metrics.js';
-import { probeRound, type PairFn } from './probe-round.js';
+import { probeRound, watchRound, type PairFn } from './probe-round.js';
 import { Scheduler } from './scheduler.js';
 import { DEFAULT_SELECTION, domainOf, selectAll, type Edge, type SelectionReason } from './selection.js';
-import { ResultStore, type CellResult, type VerdictChange } from './state.js';
+import { ResultStore, cellsOf, type CellResult, type VerdictChange } from './state.js';
 
 export const AGENT_VERSION = '0.1.0';
 export const DEFAULT_HTTP_PORT = 9473;
@@ -128,11 +128,17 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     firstRoundWithinMs: Math.min(intervalMs, 5000),
     probe: async (peer) => {
       const t0 = Date.now();
-      const round = await probeRound(pairFn, {
+      const pairOpts = {
         peer: peer.ip, iface: opts.iface, secret: opts.secret, name, controlPort, ports,
         ...(opts.probeTimeoutMs !== undefined ? { timeoutMs: opts.probeTimeoutMs } : {}),
-      }, ports);
-      if (debug) log(`debug: ${peer.name} ${round.busy ? 'busy' : round.cells.map((c) => c.obs.verdict).join(',')} in ${Date.now() - t0} ms`);
+      };
+      // A pair whose every cell is a stable ok is watched with a lighter round (probe-round.ts).
+      const watching = store.healthy(peer.name, cellsOf(ports));
+      const round = watching ? await watchRound(pairFn, pairOpts, ports) : { ...(await probeRound(pairFn, pairOpts, ports)), escalated: false };
+      if (debug) {
+        const kind = watching ? (round.escalated ? 'watch, escalated to full' : 'watch') : 'full';
+        log(`debug: ${peer.name} ${round.busy ? 'busy' : round.cells.map((c) => c.obs.verdict).join(',')} in ${Date.now() - t0} ms (${kind})`);
+      }
       if (round.busy || closed || !selected.some((s) => s.peer === peer.name)) return round.busy ? 'busy' : 'done';
       let unsettled = false;
       for (const c of round.cells) {

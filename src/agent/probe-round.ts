@@ -97,3 +97,21 @@ export async function probeRound(pairFn: PairFn, opts: PairOptions, ports: numbe
   const stats = record ? frameStats(record) : { frames: [], rtts: [] };
   return { busy: false, cells, ...stats };
 }
+
+/**
+ * A watch round, for a pair whose cells all show a stable ok: the size sweep
+ * is cut to the MTU-sized frame (buildPlan's sizes 'mtu'), which is what an
+ * idle agent spends most of its CPU on. If any cell comes out other than ok,
+ * the full plan runs at once and its result is the round's, so every problem
+ * the agent shows comes from a full matrix (docs/agent.md, "Watch rounds").
+ * A control failure is not re-run (it would only fail twice as slowly).
+ */
+export async function watchRound(pairFn: PairFn, opts: PairOptions, ports: number[], now: () => number = Date.now): Promise<RoundResult & { escalated: boolean }> {
+  const watch = await probeRound(pairFn, { ...opts, sizes: 'mtu' }, ports, now);
+  if (watch.busy || watch.cells.every((c) => c.obs.verdict === 'ok' || c.obs.verdict === 'unknown')) return { ...watch, escalated: false };
+  const full = await probeRound(pairFn, { ...opts, sizes: 'sweep' }, ports, now);
+  // The listener took another session in between: retry the whole round soon, record nothing now.
+  if (full.busy) return { ...full, escalated: true };
+  return { ...full, frames: [...watch.frames, ...full.frames], rtts: [...watch.rtts, ...full.rtts], escalated: true };
+}
+

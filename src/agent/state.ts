@@ -16,6 +16,11 @@ export const CELL_VERDICTS: readonly CellVerdict[] = [
 
 export const DIRECTIONS: readonly Direction[] = ['forward', 'reverse'];
 
+/** Every (port, direction) cell of a peer. */
+export function cellsOf(ports: readonly number[]): { port: number; direction: Direction }[] {
+  return ports.flatMap((port) => DIRECTIONS.map((direction) => ({ port, direction })));
+}
+
 export interface Observation {
   verdict: CellVerdict;
   evidence: EvidenceItem[];
@@ -102,6 +107,15 @@ export class ResultStore {
     const cell = this.peers.get(peer)?.get(cellKey(port, direction));
     if (!cell) return false;
     return cell.stable && cell.history[cell.history.length - 1]!.verdict === cell.shown.verdict;
+  }
+
+  /**
+   * True when every one of `cells` (port x direction) of `peer` shows a
+   * stable ok that its newest round agrees with: the agent may watch the pair
+   * with a lighter round (docs/agent.md, "Watch rounds").
+   */
+  healthy(peer: string, cells: readonly { port: number; direction: Direction }[]): boolean {
+    return cells.every(({ port, direction }) => this.settled(peer, port, direction) && this.peers.get(peer)!.get(cellKey(port, direction))!.shown.verdict === 'ok');
   }
 
   /** Updates a peer's address/reason without a round (selection changed). */

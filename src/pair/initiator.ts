@@ -36,6 +36,11 @@ export interface PairOptions {
   ports?: number[];
   baselinePort?: number;
   vni?: number;
+  /**
+   * 'mtu': a watch round, whose size sweep is only the MTU-sized frame (the
+   * agent on a healthy pair; see buildPlan). Default 'sweep'.
+   */
+  sizes?: 'sweep' | 'mtu';
   /** Longest the probing phase may take, ms (default 2500). */
   timeoutMs?: number;
   /** Progress lines ("round 2: 31/40 probes seen"). */
@@ -102,7 +107,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     const hello = await helloing;
     markPhase('hello');
     const peerTables = hello.tables;
-    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer: peerTables });
+    const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer: peerTables, sizes: opts.sizes ?? 'sweep' });
     sniffer.setPlan(plan.probes);
     await client.call('plan', { probes: plan.probes });
     markPhase('plan');

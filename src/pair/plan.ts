@@ -19,6 +19,14 @@ export interface PlanOptions {
   vni: number;
   local: HostTables;
   peer: HostTables;
+  /**
+   * 'sweep' (default): VXLAN frames of every size up to the MTU, so a lost
+   * large frame says where the ceiling is. 'mtu': only the MTU-sized frame,
+   * for the agent's watch rounds on a healthy pair: if it arrives the smaller
+   * ones add nothing, and if it does not the agent re-runs the full plan
+   * (docs/agent.md, "Watch rounds").
+   */
+  sizes?: 'sweep' | 'mtu';
 }
 
 /** A VNI distinct from `vni`, for VNI-specific filtering checks. */
@@ -50,7 +58,7 @@ export function buildPlan(opts: PlanOptions): ProbePlan {
       add(direction, 'plain', port, null, null);
       add(direction, 'vxlan', port, vni, null);
       add(direction, 'vxlan-other-vni', port, otherVni(vni), null);
-      for (const size of sweepSizes(mtu)) add(direction, 'vxlan-size', port, vni, size);
+      for (const size of opts.sizes === 'mtu' ? [mtu] : sweepSizes(mtu)) add(direction, 'vxlan-size', port, vni, size);
       if (rxDev && txDev) {
         add(direction, 'vtep-peer', port, rxDev.vxlan!.vni, null);
         add(direction, 'vtep-own', port, txDev.vxlan!.vni, null);

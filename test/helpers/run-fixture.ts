@@ -63,8 +63,8 @@ export interface PathModel {
   kernelDst?: (p: ProbeSpec) => string | null;
 }
 
-export function simulate(local: HostFacts, peer: HostFacts, model: PathModel = {}, ports = [8472, 8475]): RunRecord {
-  const plan = buildPlan({ runId: 7, ports, baselinePort: 33473, vni: 1, local, peer });
+export function simulate(local: HostFacts, peer: HostFacts, model: PathModel = {}, ports = [8472, 8475], sizes: 'sweep' | 'mtu' = 'sweep'): RunRecord {
+  const plan = buildPlan({ runId: 7, ports, baselinePort: 33473, vni: 1, local, peer, sizes });
   const localIp = local.nic.addresses[0]!;
   const peerIp = peer.nic.addresses[0]!;
   const sightings: Sighting[] = [];

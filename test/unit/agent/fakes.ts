@@ -46,11 +46,11 @@ export class FakeDiscovery implements Discovery {
 }
 
 /** pair() whose verdicts come from `verdictOf(peerIp, port, direction)`; `busyFor` rejects as busy. */
-export function scriptedPair(verdictOf: (ip: string, port: number, dir: 'forward' | 'reverse') => Verdict | 'throw', opts: { delayMs?: number } = {}) {
-  const calls: { peer: string; at: number }[] = [];
+export function scriptedPair(verdictOf: (ip: string, port: number, dir: 'forward' | 'reverse', sizes: 'sweep' | 'mtu') => Verdict | 'throw', opts: { delayMs?: number } = {}) {
+  const calls: { peer: string; at: number; sizes: 'sweep' | 'mtu' }[] = [];
   const busy = new Map<string, number>();
   const fn = async (o: PairOptions): Promise<PairReport> => {
-    calls.push({ peer: o.peer, at: Date.now() });
+    calls.push({ peer: o.peer, at: Date.now(), sizes: o.sizes ?? 'sweep' });
     if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
     const left = busy.get(o.peer) ?? 0;
     if (left > 0) {
@@ -61,7 +61,7 @@ export function scriptedPair(verdictOf: (ip: string, port: number, dir: 'forward
     const results: PortResult[] = [];
     for (const direction of ['forward', 'reverse'] as const) {
       for (const port of ports) {
-        const v = verdictOf(o.peer, port, direction);
+        const v = verdictOf(o.peer, port, direction, o.sizes ?? 'sweep');
         if (v === 'throw') throw new Error(`cannot connect to ${o.peer}:7473: ECONNREFUSED`);
         results.push({
           port, direction, from: 'self', to: o.peer, verdict: v, reason: v,
