@@ -8,6 +8,7 @@ import type { FactsCollector } from '../inspect/run.js';
 import { pair } from '../pair/initiator.js';
 import { listen, type ListenOptions, type Listener } from '../pair/responder.js';
 import { DEFAULT_PORTS } from '../pair/plan.js';
+import { SessionPool } from '../pair/session-pool.js';
 import { DEFAULT_CONTROL_PORT } from '../pair/control/index.js';
 import { emptyAudit, countBySeverity, runAudit, type AuditDocument } from './audit.js';
 import { ClusterView } from './cluster-view.js';
@@ -100,6 +101,8 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
   // instead of being read 20 times an interval (docs/agent.md, "Budgets").
   reuseSlowHostFacts(Math.min(intervalMs / 2, 15_000));
   const store = new ResultStore();
+  // One kept control session per peer between rounds (src/pair/session-pool.ts).
+  const sessions = new SessionPool();
   const inbound = new InboundTracker(intervalMs);
   let selected: (Edge & { ip: string })[] = [];
   let expected: Edge[] = [];
@@ -129,7 +132,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     probe: async (peer) => {
       const t0 = Date.now();
       const pairOpts = {
-        peer: peer.ip, iface: opts.iface, secret: opts.secret, name, controlPort, ports,
+        peer: peer.ip, iface: opts.iface, secret: opts.secret, name, controlPort, ports, sessions,
         ...(opts.probeTimeoutMs !== undefined ? { timeoutMs: opts.probeTimeoutMs } : {}),
       };
       // A pair whose every cell is a stable ok is watched with a lighter round (probe-round.ts).
@@ -311,6 +314,8 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
         for (const t of timers) clearInterval(t);
         if (auditTimer) clearTimeout(auditTimer);
         await Promise.all([scheduler.stop(1200), http?.close(), listener?.close(), discovery.close()]);
+        // After the scheduler stopped: a round ending during stop() keeps its session, closed here.
+        sessions.close();
         reuseSlowHostFacts(0);
       })()),
     };
@@ -318,6 +323,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     closed = true;
     for (const t of timers) clearInterval(t);
     await Promise.allSettled([scheduler.stop(0), http?.close(), listener?.close(), discovery.close()]);
+    sessions.close();
     reuseSlowHostFacts(0);
     throw err;
   }

@@ -11,6 +11,7 @@ import { startHostFactsAsync } from '../host/facts.js';
 import { resolveNextHop } from '../host/next-hop.js';
 // The client side only (control/index.js would load the server too: start-up time).
 import { ControlClient } from './control/client.js';
+import { firstCall, type SessionPool } from './session-pool.js';
 import { DEFAULT_CONTROL_PORT } from './control/limits.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
@@ -47,6 +48,8 @@ export interface PairOptions {
   onProgress?: (line: string) => void;
   /** Given the complete run record the report was made from (`pair --record`; `explain` replays it). */
   onRecord?: (run: SavedRun) => void;
+  /** Keeps the control session open after a successful run, for the next run with the same listener (the agent). */
+  sessions?: SessionPool;
 }
 
 async function resolvePeer(peer: string): Promise<string> {
@@ -73,11 +76,18 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
 
   const controlHost = opts.controlHost ? await resolvePeer(opts.controlHost) : peerIp;
   const controlPort = opts.controlPort ?? DEFAULT_CONTROL_PORT;
-  progress(`connecting to ${controlHost}:${controlPort}`);
+  const sessionKey = `${controlHost}:${controlPort}`;
+  const connect = () => {
+    progress(`connecting to ${sessionKey}`);
+    const c = ControlClient.connect({ host: controlHost, port: controlPort, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
+    c.catch(() => {}); // awaited below; closed in `finally` whatever happens before
+    return c;
+  };
+  const kept = opts.sessions?.take(sessionKey) ?? null;
   // Connecting first: the TCP and TLS handshakes overlap reading the tables,
   // opening the sniffer and starting the drop trace (docs/performance.md).
-  const connecting = ControlClient.connect({ host: controlHost, port: controlPort, secret: opts.secret, methods: pairMethods, timeoutMs: 5000 });
-  connecting.catch(() => {}); // awaited below; closed in `finally` whatever happens before
+  let connecting = kept ? Promise.resolve(kept) : connect();
+  let succeeded = false;
   // Classification is needed only at the end: its modules load while we wait on the network.
   const reporting = import('../record/saved-run.js');
   reporting.catch(() => {});
@@ -97,14 +107,17 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     if (opts.name) tables.hostname = opts.name;
     markPhase('tables');
     sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
-    const client = await connecting;
+    const helloParams = { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports), probeKey: probeKey.toString('hex') };
+    const first = await connecting;
     markPhase('connected');
-    const helloing = client.call('hello', { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports), probeKey: probeKey.toString('hex') });
+    const helloing = firstCall(first, first === kept, (c) => c.call('hello', helloParams), connect);
+    // The session this run ends up on, for `finally` to keep or close.
+    connecting = helloing.then((h) => h.client, () => first);
     helloing.catch(() => {}); // awaited below
     // The rest of our facts (firewall tool, /proc scans) while the listener prepares.
     facts.complete().catch(() => {});
     await drops.ready();
-    const hello = await helloing;
+    const { client, result: hello } = await helloing;
     markPhase('hello');
     const peerTables = hello.tables;
     const plan = buildPlan({ runId, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, local: tables, peer: peerTables, sizes: opts.sizes ?? 'sweep' });
@@ -185,6 +198,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     // The live report is the replay of its own record, so `explain` prints the same.
     const report = reportFromRun(run);
     opts.onRecord?.(run);
+    succeeded = true;
     return report;
   } finally {
     // Releasing a capture socket and removing a tracefs instance wait on the
@@ -192,6 +206,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     void sniffer?.close();
     sender?.close();
     void drops?.close();
-    void connecting.then((c) => c.close(), () => {});
+    // A session is kept only after a complete run: after a failure its state is unknown.
+    void connecting.then((c) => (succeeded && opts.sessions ? opts.sessions.keep(sessionKey, c) : c.close()), () => {});
   }
 }

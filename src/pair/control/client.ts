@@ -80,6 +80,11 @@ export class ControlClient<M extends MethodMap = MethodMap> {
     return new ControlClient(conn, key, opts, limits);
   }
 
+  /** False once the session ended (either side closed it, or it failed). */
+  get isOpen(): boolean {
+    return !this.conn.isEnded;
+  }
+
   /** The peer's IP address. */
   get peerAddress(): string {
     return this.conn.peerAddress;

@@ -25,6 +25,7 @@ export class LineConnection {
   private idleBusy: () => boolean = () => false;
   private endError: ControlError | undefined;
   private ended = false;
+  private lastHeardAt = Date.now();
   private readonly endListeners: ((err: ControlError | undefined) => void)[] = [];
   private farewellFor: ((err: ControlError) => string | undefined) | undefined;
 
@@ -46,6 +47,16 @@ export class LineConnection {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** When the peer last sent anything (ms since the epoch). */
+  get quietSince(): number {
+    return this.lastHeardAt;
+  }
+
+  /** True when the peer sent nothing for `ms`, with no message half-sent and no call running (see setIdleTimeout). */
+  isQuiet(ms: number, now = Date.now()): boolean {
+    return !this.ended && now - this.lastHeardAt >= ms && this.splitter.pendingBytes === 0 && !this.idleBusy();
   }
 
   /** The error that ended the connection (undefined for a normal close). */
@@ -149,6 +160,7 @@ export class LineConnection {
 
   private onData(chunk: Buffer): void {
     if (this.ended) return;
+    this.lastHeardAt = Date.now();
     if (!this.bytes.add(chunk.length)) {
       this.fail(new ControlError('limit', `peer sent more than ${this.limits.maxBytesPerSecond} bytes per second`));
       return;

@@ -20,6 +20,14 @@ export interface ControlLimits {
   maxConcurrentCalls: number;
   /** Server: authenticated sessions at once (at most one per peer address); further peers are rejected as busy. */
   maxSessions: number;
+  /**
+   * Server: when all session slots are taken, the session quiet for longest
+   * is ended for a newcomer if it has been quiet this long (0 = never).
+   * Agents keep a session per peer between rounds (src/pair/session-pool.ts),
+   * and a kept session must not lock out a peer that wants to probe now; a
+   * run polls every few ms, so no session in the middle of a run is this quiet.
+   */
+  yieldQuietSessionMs: number;
   /** Server: connections still in the handshake at once; when full, the oldest is dropped for the newcomer. */
   maxPendingHandshakes: number;
   /** Server: connections still in the handshake per source (IPv4 address, IPv6 /64). */
@@ -31,6 +39,7 @@ export interface ControlLimits {
 }
 
 export const DEFAULT_CONTROL_PORT = 7473;
+
 
 export const DEFAULT_LIMITS: Readonly<ControlLimits> = Object.freeze({
   maxLineBytes: 256 * 1024,
@@ -44,6 +53,7 @@ export const DEFAULT_LIMITS: Readonly<ControlLimits> = Object.freeze({
   maxCallsPerSecond: 50,
   maxConcurrentCalls: 8,
   maxSessions: 1,
+  yieldQuietSessionMs: 5000,
   maxPendingHandshakes: 512,
   maxPendingPerSource: 4,
   maxSessionMs: 10 * 60_000,

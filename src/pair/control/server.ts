@@ -155,6 +155,7 @@ export class ControlServer {
       if (previous && !previous.isEnded) {
         previous.fail(new ControlError('limit', 'superseded by a new session from the same peer'));
       }
+      if (this.activeSessions >= this.limits.maxSessions) this.endQuietestSession();
       if (this.activeSessions >= this.limits.maxSessions) return false;
       this.activeSessions += 1;
       admitted = true;
@@ -173,6 +174,19 @@ export class ControlServer {
         // The connection already ended with the error; onEnd reports it.
       },
     );
+  }
+
+  /** Ends the session quiet for longest, if quiet for yieldQuietSessionMs (a kept session yields to a new peer). */
+  private endQuietestSession(): void {
+    const yieldMs = this.limits.yieldQuietSessionMs;
+    if (yieldMs <= 0) return;
+    const now = Date.now();
+    let quietest: LineConnection | undefined;
+    for (const conn of this.sessionsByPeer.values()) {
+      if (!conn.isQuiet(yieldMs, now)) continue;
+      if (!quietest || conn.quietSince < quietest.quietSince) quietest = conn;
+    }
+    quietest?.fail(new ControlError('limit', 'ended an idle session to make room for another peer'));
   }
 
   private startSession(conn: LineConnection, key: Buffer): Session {
