@@ -11,7 +11,9 @@ import { startHostFactsAsync } from '../host/facts.js';
 import { resolveNextHop } from '../host/next-hop.js';
 // The client side only (control/index.js would load the server too: start-up time).
 import { ControlClient } from './control/client.js';
+import { ControlError, RemoteCallError } from './control/errors.js';
 import { firstCall, type SessionPool } from './session-pool.js';
+import { watchRun, type WatchFacts } from './watch-initiator.js';
 import { DEFAULT_CONTROL_PORT } from './control/limits.js';
 import { pairMethods, type PairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
@@ -39,7 +41,9 @@ export interface PairOptions {
   vni?: number;
   /**
    * 'mtu': a watch round, whose size sweep is only the MTU-sized frame (the
-   * agent on a healthy pair; see buildPlan). Default 'sweep'.
+   * agent on a healthy pair; see buildPlan). On a session kept in `sessions`
+   * after a complete run it is one `watch` call (watch-initiator.ts), without
+   * resends or drop traces. Default 'sweep'.
    */
   sizes?: 'sweep' | 'mtu';
   /** Longest the probing phase may take, ms (default 2500). */
@@ -83,14 +87,62 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     c.catch(() => {}); // awaited below; closed in `finally` whatever happens before
     return c;
   };
-  const kept = opts.sessions?.take(sessionKey) ?? null;
-  // Connecting first: the TCP and TLS handshakes overlap reading the tables,
-  // opening the sniffer and starting the drop trace (docs/performance.md).
-  let connecting = kept ? Promise.resolve(kept) : connect();
-  let succeeded = false;
   // Classification is needed only at the end: its modules load while we wait on the network.
   const reporting = import('../record/saved-run.js');
   reporting.catch(() => {});
+  const reportOf = async (record: RunRecord): Promise<PairReport> => {
+    const { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun } = await reporting;
+    const run: SavedRun = {
+      format: RUN_FORMAT,
+      formatVersion: RUN_FORMAT_VERSION,
+      vxprobeVersion: vxprobeVersion(),
+      options: {
+        peer: opts.peer,
+        iface: opts.iface ?? null,
+        ports,
+        baselinePort,
+        vni: opts.vni ?? null,
+        timeoutMs: opts.timeoutMs ?? 2500,
+        controlPort,
+        controlHost: opts.controlHost ?? null,
+        name: opts.name ?? null,
+      },
+      timing: { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started },
+      record,
+    };
+    // The live report is the replay of its own record, so `explain` prints the same.
+    const report = reportFromRun(run);
+    opts.onRecord?.(run);
+    return report;
+  };
+
+  let kept = opts.sessions?.take(sessionKey) ?? null;
+  const keptFacts = kept ? opts.sessions!.factsOf(kept) : undefined;
+  if (opts.sizes === 'mtu' && kept && keptFacts) {
+    // A watch round on a kept session: one call (watch-initiator.ts).
+    try {
+      const record = await watchRun({ client: kept, facts: keptFacts, peerIp, iface: opts.iface, ports, baselinePort, vni: opts.vni ?? DEFAULT_VNI, ...(opts.name ? { name: opts.name } : {}) });
+      const report = await reportOf(record);
+      opts.sessions!.keep(sessionKey, kept, { local: record.local, peer: record.peer });
+      return report;
+    } catch (err) {
+      // The session ended under us (a listener from before watch rounds ends
+      // it on the unknown method), or the listener could not serve the watch
+      // (no baseline, an answer too large for one message): the full path
+      // below, on a fresh connection if needed. A rate limit is final.
+      const fallBack = err instanceof RemoteCallError ? err.remoteCode !== 'rate-limited' : err instanceof ControlError;
+      if (!fallBack) {
+        kept.close();
+        throw err;
+      }
+      if (!kept.isOpen) kept = null;
+    }
+  }
+  // Connecting first: the TCP and TLS handshakes overlap reading the tables,
+  // opening the sniffer and starting the drop trace (docs/performance.md).
+  let connecting = kept ? Promise.resolve(kept) : connect();
+  /** Set after a complete run: both sides' facts, kept with the session for the next watch round. */
+  let succeeded: WatchFacts | null = null;
   let sniffer: RunSniffer | null = null;
   let drops: DropTrace | null = null;
   let sender: ProbeSender | null = null;
@@ -176,29 +228,8 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
       losses: rounds.losses,
       captureDrops: { local: runSniffer.stats().dropped, peer: remote.dropped },
     };
-    const { RUN_FORMAT, RUN_FORMAT_VERSION, reportFromRun } = await reporting;
-    const run: SavedRun = {
-      format: RUN_FORMAT,
-      formatVersion: RUN_FORMAT_VERSION,
-      vxprobeVersion: vxprobeVersion(),
-      options: {
-        peer: opts.peer,
-        iface: opts.iface ?? null,
-        ports,
-        baselinePort,
-        vni: opts.vni ?? null,
-        timeoutMs: opts.timeoutMs ?? 2500,
-        controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
-        controlHost: opts.controlHost ?? null,
-        name: opts.name ?? null,
-      },
-      timing: { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started },
-      record,
-    };
-    // The live report is the replay of its own record, so `explain` prints the same.
-    const report = reportFromRun(run);
-    opts.onRecord?.(run);
-    succeeded = true;
+    const report = await reportOf(record);
+    succeeded = { local: record.local, peer: record.peer };
     return report;
   } finally {
     // Releasing a capture socket and removing a tracefs instance wait on the
@@ -207,6 +238,6 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     sender?.close();
     void drops?.close();
     // A session is kept only after a complete run: after a failure its state is unknown.
-    void connecting.then((c) => (succeeded && opts.sessions ? opts.sessions.keep(sessionKey, c) : c.close()), () => {});
+    void connecting.then((c) => (succeeded && opts.sessions ? opts.sessions.keep(sessionKey, c, succeeded) : c.close()), () => {});
   }
 }

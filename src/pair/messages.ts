@@ -194,6 +194,24 @@ export const pairMethods = {
   },
   /** Ends the run: the listener stops sniffing, says what its kernel dropped and gives its complete facts. */
   finish: { params: s.empty, result: s.object({ facts: hostFactsSchema, kernelDrops: kernelDropCaptureSchema }) },
+  /**
+   * A whole watch round in one call (the agent on a healthy pair, on a kept
+   * session; docs/agent.md, "Watch rounds"). On the ports of this session's
+   * last `hello`, the listener reads its facts, opens a sniffer, sends the
+   * plan's reverse probes once, and answers with what it saw and its facts
+   * once every forward probe arrived or `waitMs` passed. No resends and no
+   * drop trace: anything lost makes the agent run the full plan.
+   */
+  watch: {
+    params: s.object({ runId: u32, probeKey: s.string({ max: 32, pattern: PROBE_KEY_HEX }), probes: s.array(probeSpec, { max: MAX_PLAN }), waitMs: s.int({ min: 10, max: 2000 }) }),
+    result: s.object({
+      sightings: s.array(sighting, { max: 2048 }),
+      icmp: s.array(icmpSighting, { max: 2048 }),
+      dropped: count,
+      notSent: s.array(s.object({ probeId: u32, reason: text }), { max: MAX_PLAN }),
+      facts: hostFactsSchema,
+    }),
+  },
 } satisfies Record<string, MethodSpec<any, any>>;
 
 export type PairMethods = typeof pairMethods;

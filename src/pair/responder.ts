@@ -25,6 +25,7 @@ import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
 import { DropTrace, arrivedHere, listenerTraceName } from '../host/drop-trace.js';
 import { DEFAULT_PEER_BUDGET, PeerBudget, type PeerBudgetLimits } from './peer-budget.js';
+import { serveWatch, type WatchBaseline } from './watch-responder.js';
 
 export interface ListenOptions {
   iface: string;
@@ -123,7 +124,10 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   const log = opts.log ?? (() => {});
   const runs = new Map<number, Run>();
   const queue = new KeyedQueue();
-  const budget = new PeerBudget({ ...DEFAULT_PEER_BUDGET, ...opts.peerBudget });
+  const budgetLimits = { ...DEFAULT_PEER_BUDGET, ...opts.peerBudget };
+  const budget = new PeerBudget(budgetLimits);
+  /** Per session, what its last hello established, for watch rounds (watch-responder.ts). */
+  const baselines = new Map<number, WatchBaseline>();
   const watched = new Set<number>();
   let closed = false;
   const runOf = (session: Session): Run => {
@@ -150,6 +154,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           watched.add(session.id);
           session.signal.addEventListener('abort', () => {
             watched.delete(session.id);
+            baselines.delete(session.id);
             endRun(session.id);
           }, { once: true });
         }
@@ -177,6 +182,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
             runId: params.runId, ports, tables, facts, initiatorVteps: params.initiatorVteps, probeKey, sniffer,
             sender: null, reverse: new Map(), rounds: new Set(), drops,
           });
+          baselines.set(session.id, { initiatorVteps: params.initiatorVteps, ports: params.ports, sniffPorts: ports });
           log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${params.ports.join(',')}`);
           return { tables: tablesForPeer(tables, params.initiatorVteps, session.peerAddress), peerIp: session.peerAddress };
         } catch (err) {
@@ -256,6 +262,15 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         runs.delete(session.id);
         closeRun(run);
         return { facts: factsForPeer(facts, run.initiatorVteps, session.peerAddress), kernelDrops };
+      }),
+
+    watch: (params, session) =>
+      queue.run(session.id, async () => {
+        // One run per session at a time: a watch replaces an open full run, as a hello would.
+        endRun(session.id);
+        return serveWatch(params, session, baselines.get(session.id), {
+          iface: opts.iface, ...(opts.name ? { name: opts.name } : {}), budget, limits: budgetLimits, gone: () => gone(session), page: pageByBytes, log,
+        });
       }),
   });
 

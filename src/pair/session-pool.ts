@@ -12,12 +12,15 @@ import type { ControlClient } from './control/client.js';
 import { ControlError, RemoteCallError } from './control/errors.js';
 import type { MethodMap } from './control/rpc.js';
 import type { PairMethods } from './messages.js';
+import type { WatchFacts } from './watch-initiator.js';
 
 type Client = ControlClient<PairMethods>;
 
 export class SessionPool {
   private readonly idle = new Map<string, Client>();
   private readonly watched = new WeakSet<Client>();
+  /** Both sides' facts from the last full run on a session: what its watch rounds plan with. */
+  private readonly facts = new WeakMap<Client, WatchFacts>();
   private closed = false;
 
   /** Takes the kept, still open session to `key` (host:port) out of the pool; null when there is none. */
@@ -28,12 +31,17 @@ export class SessionPool {
     return client.isOpen ? client : null;
   }
 
-  /** Keeps `client` for the next pairing with `key`; closes it instead once the pool is closed. */
-  keep(key: string, client: Client): void {
+  /**
+   * Keeps `client` for the next pairing with `key`, with both sides' facts
+   * from the last full run on it when given; closes it instead once the pool
+   * is closed.
+   */
+  keep(key: string, client: Client, facts?: WatchFacts): void {
     if (this.closed || !client.isOpen) {
       client.close();
       return;
     }
+    if (facts) this.facts.set(client, facts);
     const previous = this.idle.get(key);
     if (previous && previous !== client) previous.close();
     this.idle.set(key, client);
@@ -42,6 +50,11 @@ export class SessionPool {
     void client.closed.then(() => {
       if (this.idle.get(key) === client) this.idle.delete(key);
     });
+  }
+
+  /** The facts of the last full run on `client`, if it had one. */
+  factsOf(client: Client): WatchFacts | undefined {
+    return this.facts.get(client);
   }
 
   /** Sessions kept right now. */
