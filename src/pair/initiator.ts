@@ -15,7 +15,7 @@ import { ControlError, RemoteCallError } from './control/errors.js';
 import { firstCall, type SessionPool } from './session-pool.js';
 import { watchRun, type WatchFacts } from './watch-initiator.js';
 import { DEFAULT_CONTROL_PORT } from './control/limits.js';
-import { pairMethods, type PairMethods } from './messages.js';
+import { pairMethods } from './messages.js';
 import { DEFAULT_BASELINE_PORT, DEFAULT_PORTS, DEFAULT_VNI, buildPlan } from './plan.js';
 import { vtepEndpoints, type SendContext } from './probe-frames.js';
 import { newProbeKey } from './probe-auth.js';

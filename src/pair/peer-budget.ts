@@ -59,4 +59,16 @@ export class PeerBudget {
   takeFrames(peer: string, frames: number, now = Date.now()): boolean {
     return this.of(peer, now).frames.take(frames, now);
   }
+
+  /** Takes one run for `peer`, or throws the `rate-limited` error the listener answers with. */
+  spendRun(peer: string, now = Date.now()): void {
+    if (!this.takeRun(peer, now)) throw rateLimited(`at most ${this.limits.runsPerMinute} runs per minute per peer`);
+  }
+
+  /** Takes `frames` reverse frames for `peer`, or throws the `rate-limited` error the listener answers with. */
+  spendFrames(peer: string, frames: number, now = Date.now()): void {
+    if (!this.takeFrames(peer, frames, now)) throw rateLimited(`at most ${this.limits.framesPer10s} reverse probes per 10 s per peer`);
+  }
 }
+
+const rateLimited = (what: string) => Object.assign(new Error(`rate limit: ${what}`), { code: 'rate-limited' });

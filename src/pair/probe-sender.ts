@@ -1,6 +1,7 @@
 // Sends probes for one side of a run, over the wire (AF_PACKET on the sniffed
 // NIC) or routed (the kernel's own path). A send error never ends the run:
 // it becomes evidence.
+import type { NextHop } from '../host/next-hop.js';
 import { RoutedSender } from '../wire/routed.js';
 import { PacketSocket } from '../wire/packet-socket.js';
 import type { ProbeSpec } from './plan-types.js';
@@ -21,6 +22,21 @@ export class ProbeSender {
     private readonly ctx: SendContext,
     private readonly wire: PacketSocket | null = null,
   ) {}
+
+  /**
+   * Reverse probes to the peer along `hop`, the way the kernel routes to it:
+   * on the sniffed NIC, or on a socket of the NIC the route leaves by when
+   * that is another one (an asymmetric host; see `leavesBy`).
+   */
+  static along(sniffer: RunSniffer, hop: NextHop, ctx: Omit<SendContext, 'srcIp' | 'srcMac' | 'nextHopMac'>): ProbeSender {
+    const wire = hop.ifname === sniffer.ifname ? null : PacketSocket.open(hop.ifname, { capture: false });
+    return new ProbeSender(sniffer, { ...ctx, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac }, wire);
+  }
+
+  /** The NIC wire probes leave by when it is not the sniffed one, else null. */
+  get leavesBy(): string | null {
+    return this.wire?.ifname ?? null;
+  }
 
   async send(spec: ProbeSpec, seq: number): Promise<SendOutcome> {
     const built = buildProbe(spec, seq, this.ctx);

@@ -21,7 +21,6 @@ import type { ProbeSpec } from './plan-types.js';
 import type { VtepEndpoint } from './probe-frames.js';
 import { factsForPeer, tablesForPeer } from './shared-facts.js';
 import { ProbeSender } from './probe-sender.js';
-import { PacketSocket } from '../wire/packet-socket.js';
 import { RunSniffer } from './run-sniffer.js';
 import { DropTrace, arrivedHere, listenerTraceName } from '../host/drop-trace.js';
 import { DEFAULT_PEER_BUDGET, PeerBudget, type PeerBudgetLimits } from './peer-budget.js';
@@ -124,8 +123,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   const log = opts.log ?? (() => {});
   const runs = new Map<number, Run>();
   const queue = new KeyedQueue();
-  const budgetLimits = { ...DEFAULT_PEER_BUDGET, ...opts.peerBudget };
-  const budget = new PeerBudget(budgetLimits);
+  const budget = new PeerBudget({ ...DEFAULT_PEER_BUDGET, ...opts.peerBudget });
   /** Per session, what its last hello established, for watch rounds (watch-responder.ts). */
   const baselines = new Map<number, WatchBaseline>();
   const watched = new Set<number>();
@@ -145,9 +143,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   const handlers = implement(pairMethods, {
     hello: (params, session) =>
       queue.run(session.id, async () => {
-        if (!budget.takeRun(session.peerAddress)) {
-          throw coded(`rate limit: at most ${opts.peerBudget?.runsPerMinute ?? DEFAULT_PEER_BUDGET.runsPerMinute} runs per minute per peer`, 'rate-limited');
-        }
+        budget.spendRun(session.peerAddress);
         endRun(session.id);
         if (!watched.has(session.id)) {
           // One abort listener per session, however many runs it opens.
@@ -201,20 +197,17 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         // asymmetric host may be another NIC than the one frames arrive on.
         const hop = await resolveNextHop(session.peerAddress);
         if (gone(session) || runs.get(session.id) !== run) throw coded('run ended', 'closed');
-        const wire = hop.ifname === run.sniffer.ifname ? null : PacketSocket.open(hop.ifname, { capture: false });
-        if (wire) log(`reverse probes to ${session.peerAddress} leave through ${hop.ifname}, not ${run.sniffer.ifname} (asymmetric routing)`);
         run.sender?.close();
-        run.sender = new ProbeSender(run.sniffer, {
+        run.sender = ProbeSender.along(run.sniffer, hop, {
           runId: run.runId,
-          srcIp: hop.srcIp,
-          srcMac: hop.srcMac,
-          nextHopMac: hop.nextHopMac,
           // The session's authenticated address, never an address from a message.
           peerIp: session.peerAddress,
           facts: run.tables,
           peerVteps: run.initiatorVteps,
           probeKey: run.probeKey,
-        }, wire);
+        });
+        const leavesBy = run.sender.leavesBy;
+        if (leavesBy) log(`reverse probes to ${session.peerAddress} leave through ${leavesBy}, not ${run.sniffer.ifname} (asymmetric routing)`);
         return { accepted: run.reverse.size };
       }),
 
@@ -223,9 +216,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       if (!run.sender) throw coded('no plan: call plan first', 'no-plan');
       if (run.rounds.has(params.round)) throw coded(`round ${params.round} already sent`, 'repeated-round');
       const ids = [...new Set(params.probeIds)];
-      if (!budget.takeFrames(session.peerAddress, ids.length)) {
-        throw coded(`rate limit: at most ${opts.peerBudget?.framesPer10s ?? DEFAULT_PEER_BUDGET.framesPer10s} reverse probes per 10 s per peer`, 'rate-limited');
-      }
+      budget.spendFrames(session.peerAddress, ids.length);
       run.rounds.add(params.round);
       let sent = 0;
       const notSent: { probeId: number; reason: string }[] = [];
@@ -269,7 +260,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         // One run per session at a time: a watch replaces an open full run, as a hello would.
         endRun(session.id);
         return serveWatch(params, session, baselines.get(session.id), {
-          iface: opts.iface, ...(opts.name ? { name: opts.name } : {}), budget, limits: budgetLimits, gone: () => gone(session), page: pageByBytes, log,
+          iface: opts.iface, ...(opts.name ? { name: opts.name } : {}), budget, gone: () => gone(session), page: pageByBytes, log,
         });
       }),
   });

@@ -9,7 +9,6 @@ import { startHostFactsAsync } from '../host/facts.js';
 import { resolveNextHop } from '../host/next-hop.js';
 import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
-import { PacketSocket } from '../wire/packet-socket.js';
 import type { Session } from './control/rpc.js';
 import { MAX_OBSERVATION_BYTES } from './messages.js';
 import type { PeerBudget } from './peer-budget.js';
@@ -48,7 +47,6 @@ export interface WatchDeps {
   /** This node's name in reports (the listener's --name). */
   name?: string;
   budget: PeerBudget;
-  limits: { runsPerMinute: number; framesPer10s: number };
   /** True once the session or the listener ended: stop waiting. */
   gone: () => boolean;
   page: <T>(items: readonly T[], from: number, maxItems: number, maxBytes: number) => T[];
@@ -66,12 +64,8 @@ export async function serveWatch(params: WatchParams, session: Session, base: Wa
   if (outside) throw coded(`probe ${outside.probeId} is on port ${outside.port}, which this session's hello did not open`, 'bad-plan');
   const reverse = params.probes.filter((p) => p.direction === 'reverse');
   const forward = params.probes.filter((p) => p.direction === 'forward');
-  if (!deps.budget.takeRun(session.peerAddress)) {
-    throw coded(`rate limit: at most ${deps.limits.runsPerMinute} runs per minute per peer`, 'rate-limited');
-  }
-  if (!deps.budget.takeFrames(session.peerAddress, reverse.length)) {
-    throw coded(`rate limit: at most ${deps.limits.framesPer10s} reverse probes per 10 s per peer`, 'rate-limited');
-  }
+  deps.budget.spendRun(session.peerAddress);
+  deps.budget.spendFrames(session.peerAddress, reverse.length);
   const deadline = Date.now() + params.waitMs;
   const probeKey = Buffer.from(params.probeKey, 'hex');
   // Fresh facts, as a full run's would be: a verdict that comes from facts alone must not lag.
@@ -87,12 +81,11 @@ export async function serveWatch(params: WatchParams, session: Session, base: Wa
     deps.log(`pairing with ${session.peerAddress}: run ${params.runId}, ports ${base.ports.join(',')} (watch)`);
     const hop = await resolveNextHop(session.peerAddress);
     if (deps.gone()) throw coded('session ended', 'closed');
-    const wire = hop.ifname === sniffer.ifname ? null : PacketSocket.open(hop.ifname, { capture: false });
-    sender = new ProbeSender(sniffer, {
-      runId: params.runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac,
+    sender = ProbeSender.along(sniffer, hop, {
+      runId: params.runId,
       // The session's authenticated address, never an address from a message.
       peerIp: session.peerAddress, facts: tables, peerVteps: base.initiatorVteps, probeKey,
-    }, wire);
+    });
     // Our sniffer is open before the first reverse probe leaves: the initiator
     // sends its forward probes once it sees one arrive (watch-initiator.ts).
     const notSent: WatchAnswer['notSent'] = [];
