@@ -23,6 +23,8 @@
         "native/netlink_util.cc",
         "native/netlink_query.cc",
         "native/netlink_async.cc",
+        "native/netlink_watch.cc",
+        "native/netlink_announce.cc",
         "native/ethtool.cc",
         "native/raw_ip_socket.cc",
         "native/file_ops.cc",

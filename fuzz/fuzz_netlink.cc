@@ -1,13 +1,15 @@
 // Netlink replies as the kernel (or a forger with CAP_NET_ADMIN) could send
-// them: ReadReplies over one datagram and FirstNextHop over an RTA_MULTIPATH
-// attribute must never read outside the bytes given, whatever the lengths
-// inside claim. Input: 4 bytes sequence number, 1 byte mode, then the bytes.
+// them: ReadReplies over one datagram, FirstNextHop over an RTA_MULTIPATH
+// attribute and ReadAnnouncements over one datagram of change announcements
+// must never read outside the bytes given, whatever the lengths inside claim.
+// Input: 4 bytes sequence number, 1 byte mode, then the bytes.
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "fuzz_check.h"
+#include "netlink_announce.h"
 #include "netlink_socket.h"
 
 using namespace vxprobe;
@@ -22,6 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // nlmsghdr and rtattr are read in place: give them an aligned exact-size copy.
   std::unique_ptr<uint8_t[]> buf(new uint8_t[size ? size : 1]);
   if (size) std::memcpy(buf.get(), data, size);
+  if (mode & 4) {
+    TableChanges changes;
+    ReadAnnouncements(buf.get(), size, &changes);
+    FUZZ_CHECK(changes.neighbors.size() <= kMaxNeighborChanges);
+    for (const NetlinkMessage& m : changes.neighbors) FUZZ_CHECK(m.payload.size() >= sizeof(ndmsg));
+    return 0;
+  }
   if (mode & 1) {
     if (size < sizeof(rtattr)) return 0;
     auto* mp = reinterpret_cast<rtattr*>(buf.get());

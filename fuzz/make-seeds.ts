@@ -96,6 +96,8 @@ function nlmsg(type: number, seq: number, body: Buffer): Buffer {
   return Buffer.concat([h, body]);
 }
 const seqLE = Buffer.from([1, 0, 0, 0]);
+/** An ndmsg of `family` on ifindex 2, state REACHABLE. */
+const ndmsg = (family: number) => Buffer.from([family, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
 const errBody = Buffer.alloc(20); // error 0 + the request header (NETLINK_CAP_ACK)
 const gw = Buffer.from([8, 0, 5, 0, 10, 0, 0, 1]); // RTA_GATEWAY 10.0.0.1
 const hop = Buffer.concat([Buffer.from([8 + gw.length, 0, 0, 0, 5, 0, 0, 0]), gw]);
@@ -105,5 +107,8 @@ write('fuzz_netlink', [
   Buffer.concat([seqLE, Buffer.from([0]), nlmsg(2, 1, Buffer.alloc(0))]),
   Buffer.concat([seqLE, Buffer.from([2]), nlmsg(16, 1, Buffer.alloc(16)), nlmsg(3, 1, Buffer.alloc(4))]),
   Buffer.concat([seqLE, Buffer.from([1]), mp]),
+  // Announcements (mode 4): an IPv4 neighbor with NDA_DST, an IPv6 one, an FDB entry, a link.
+  Buffer.concat([seqLE, Buffer.from([4]), nlmsg(28, 0, Buffer.concat([ndmsg(2), Buffer.from([8, 0, 1, 0, 10, 0, 0, 2])])), nlmsg(29, 0, ndmsg(10))]),
+  Buffer.concat([seqLE, Buffer.from([4]), nlmsg(28, 0, ndmsg(7)), nlmsg(16, 0, Buffer.alloc(16))]),
 ]);
 console.log(`seed corpus written to ${OUT}`);

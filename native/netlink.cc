@@ -320,6 +320,7 @@ void InitNetlink(Napi::Env env, Napi::Object exports) {
   InitNetlinkQuery(env, exports);
   InitEthtool(env, exports);
   InitNetlinkAsync(env, exports);
+  InitNetlinkWatch(env, exports);
 }
 
 }  // namespace vxprobe

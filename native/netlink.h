@@ -40,5 +40,6 @@ size_t BuildRows(Napi::Env env, TableDump& d, size_t max, Napi::Array out);
 
 void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitNetlinkAsync(Napi::Env env, Napi::Object exports);
+void InitNetlinkWatch(Napi::Env env, Napi::Object exports);
 
 }  // namespace vxprobe

@@ -4,6 +4,7 @@
 // pair(), listen() and inspect checks; it never re-implements them.
 import { hostname } from 'node:os';
 import { collectHostFacts, reuseSlowHostFacts } from '../host/facts.js';
+import { holdTables } from '../host/table-cache.js';
 import type { FactsCollector } from '../inspect/run.js';
 import { pair } from '../pair/initiator.js';
 import { listen, type ListenOptions, type Listener } from '../pair/responder.js';
@@ -100,6 +101,8 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
   // (firewall tools, /proc scans) is reused for half an interval, at most 15 s,
   // instead of being read 20 times an interval (docs/agent.md, "Budgets").
   reuseSlowHostFacts(Math.min(intervalMs / 2, 15_000));
+  // The rtnetlink tables are kept until the kernel announces a change (src/host/table-cache.ts).
+  const releaseTables = holdTables();
   const store = new ResultStore();
   // One kept control session per peer between rounds (src/pair/session-pool.ts).
   const sessions = new SessionPool();
@@ -317,6 +320,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
         // After the scheduler stopped: a round ending during stop() keeps its session, closed here.
         sessions.close();
         reuseSlowHostFacts(0);
+        releaseTables();
       })()),
     };
   } catch (err) {
@@ -325,6 +329,7 @@ export async function agent(opts: AgentOptions): Promise<Agent> {
     await Promise.allSettled([scheduler.stop(0), http?.close(), listener?.close(), discovery.close()]);
     sessions.close();
     reuseSlowHostFacts(0);
+    releaseTables();
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import {
 import { readOffloadsAsync } from './offloads.js';
 import { readPortOwners, validatePorts } from './ports.js';
 import { readSysctls } from './sysctl.js';
+import { keptTables } from './table-cache.js';
 import type { AddrInfo, FdbInfo, HostFacts, HostTables, LinkInfo, NeighInfo, RouteInfo } from './types.js';
 
 export interface CollectOptions {
@@ -22,9 +23,9 @@ export interface CollectOptions {
 const MAIN_TABLE = 254;
 
 function pickNic(
-  links: LinkInfo[],
-  addrs: AddrInfo[],
-  routes: RouteInfo[],
+  links: readonly LinkInfo[],
+  addrs: readonly AddrInfo[],
+  routes: readonly RouteInfo[],
   iface: string | undefined,
 ): { link: LinkInfo; chosenBy: HostFacts['nic']['chosenBy'] } {
   if (iface !== undefined) {
@@ -73,6 +74,12 @@ export function startHostFacts(opts: CollectOptions = {}): HostFactsInProgress {
  */
 export async function startHostFactsAsync(opts: CollectOptions = {}): Promise<HostFactsInProgress> {
   if (opts.ports) validatePorts(opts.ports);
+  // A listener or an agent keeps the tables until the kernel announces a change (table-cache.ts).
+  const kept = keptTables();
+  if (kept) {
+    const t = await kept;
+    return assemble(opts, t.links, t.addrs, t.routes, t.neighbors, t.fdb);
+  }
   const [raw, addrs, routes, neighbors, fdb] = await Promise.all([
     readLinksRawAsync(), readAddrsAsync(), readRoutesAsync(), readNeighborsAsync(), readFdbAsync(),
   ]);
@@ -81,11 +88,11 @@ export async function startHostFactsAsync(opts: CollectOptions = {}): Promise<Ho
 
 function assemble(
   opts: CollectOptions,
-  raw: LinkWithState[],
-  addresses: AddrInfo[],
-  routes: RouteInfo[],
-  neighbors: NeighInfo[],
-  fdb: FdbInfo[],
+  raw: readonly LinkWithState[],
+  addresses: readonly AddrInfo[],
+  routes: readonly RouteInfo[],
+  neighbors: readonly NeighInfo[],
+  fdb: readonly FdbInfo[],
 ): HostFactsInProgress {
   const links = raw.map(toLinkInfo);
   const { link: nic, chosenBy } = pickNic(links, addresses, routes, opts.iface);
@@ -108,10 +115,11 @@ function assemble(
       chosenBy,
     },
     links,
-    addresses,
-    routes,
-    neighbors,
-    fdb,
+    // Kept tables are frozen (table-cache.ts): a caller that writes to one throws instead of corrupting the cache.
+    addresses: addresses as AddrInfo[],
+    routes: routes as RouteInfo[],
+    neighbors: neighbors as NeighInfo[],
+    fdb: fdb as FdbInfo[],
   };
   let rest: Promise<HostFacts> | undefined;
   const read = async (): Promise<HostFacts> => {

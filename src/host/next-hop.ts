@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CannotRunError, UsageError, explainSystemError, isSystemError } from '../errors.js';
 import { IFF_NOARP, neighborGetAsync, neighborResolveAsync, readLinksRawAsync, routeGetAsync } from './netlink.js';
 import type { RouteLookup } from './netlink.js';
+import { keptTables, tablesEpoch } from './table-cache.js';
 import type { NeighInfo } from './types.js';
 import { buildFrame } from '../wire/frame.js';
 import { RoutedSender } from '../wire/routed.js';
@@ -52,19 +53,49 @@ async function lookupRoute(dst: string): Promise<RouteLookup> {
   }
 }
 
+/**
+ * Route lookups while the tables are kept: valid until the next fresh read
+ * of the tables (any link, address, route or rule change), which is also
+ * everything the kernel's answer depends on.
+ */
+const keptRoutes = new Map<string, Promise<RouteLookup>>();
+let keptRoutesEpoch = -1;
+const MAX_KEPT_ROUTES = 4096;
+
+function keptRoute(dst: string): Promise<RouteLookup> {
+  if (keptRoutesEpoch !== tablesEpoch() || keptRoutes.size >= MAX_KEPT_ROUTES) {
+    keptRoutes.clear();
+    keptRoutesEpoch = tablesEpoch();
+  }
+  let route = keptRoutes.get(dst);
+  if (!route) {
+    const looking = lookupRoute(dst);
+    route = looking;
+    keptRoutes.set(dst, looking);
+    // Errors are not kept: the next caller looks again.
+    looking.catch(() => {
+      if (keptRoutes.get(dst) === looking) keptRoutes.delete(dst);
+    });
+  }
+  return route;
+}
+
 export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Promise<NextHop> {
   if (!isIPv4(dst)) throw new UsageError(`not an IPv4 address: "${dst}"`);
   const timeoutMs = opts.timeoutMs ?? 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
     throw new UsageError(`timeout must be a non-negative number of milliseconds, got ${timeoutMs}`);
   }
-  const links = await readLinksRawAsync();
+  // A listener or an agent keeps the tables until the kernel announces a change (table-cache.ts).
+  const kept = keptTables();
+  const tables = kept ? await kept : null;
+  const links = tables?.links ?? (await readLinksRawAsync());
   const wanted = opts.iface === undefined ? undefined : links.find((l) => l.name === opts.iface);
   if (opts.iface !== undefined && !wanted) {
     throw new UsageError(`no such network interface "${opts.iface}" (see \`ip link\`)`);
   }
 
-  const route = await lookupRoute(dst);
+  const route = tables ? await keptRoute(dst) : await lookupRoute(dst);
   if (route.type === 'local') throw new CannotRunError(`${dst} is an address of this host`);
   if (route.type !== 'unicast' || route.ifindex === null) {
     throw new CannotRunError(`no route to ${dst} (the route is of type ${route.type})`);
@@ -81,7 +112,8 @@ export async function resolveNextHop(dst: string, opts: NextHopOptions = {}): Pr
   if (!srcIp) throw new CannotRunError(`${ifname} has no IPv4 address to send ${dst} from`);
 
   const nextHopIp = route.gateway ?? dst;
-  const nextHopMac = await resolveNeighbor(nextHopIp, route.ifindex, ifname, timeoutMs, srcIp);
+  const known = tables?.neighbors.find((n) => n.ifindex === route.ifindex && n.ip === nextHopIp) ?? null;
+  const nextHopMac = usable(known) ? known.mac : await resolveNeighbor(nextHopIp, route.ifindex, ifname, timeoutMs, srcIp);
   return { dst, ifname, ifindex: route.ifindex, srcIp, srcMac: link.mac, nextHopIp, nextHopMac };
 }
 

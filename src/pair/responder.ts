@@ -8,6 +8,7 @@
 // run closes its sniffer and sockets: a session's end, the listener's close,
 // and a hello that completes after its session already ended.
 import { startHostFactsAsync, type HostFactsInProgress } from '../host/facts.js';
+import { holdTables } from '../host/table-cache.js';
 import type { HostTables } from '../host/types.js';
 import { resolveNextHop } from '../host/next-hop.js';
 import { readAddrs } from '../host/netlink.js';
@@ -284,8 +285,11 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   // The NIC's kernel drop trace stays set up while we listen: a run only
   // switches it on and reads it (src/host/trace-instance.ts).
   const releaseTrace = DropTrace.retain(opts.iface, { name: listenerTraceName(opts.iface, server.port) });
+  // Every session reads this host's tables: kept until the kernel announces a change (host/table-cache.ts).
+  const releaseTables = holdTables();
   const shutdown = () => {
     closed = true;
+    releaseTables();
     for (const run of runs.values()) closeRun(run);
     runs.clear();
     rejects.close();
