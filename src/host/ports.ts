@@ -77,10 +77,31 @@ export function commandOf(pid: number): string {
   }
 }
 
+/**
+ * Socket inodes a scan of every process found no holder for: the kernel's
+ * own sockets, such as the one a VXLAN device listens on. No process can
+ * come to hold one later, so while it exists it is not looked for again; in
+ * the healthy case that spares the agent a walk over every fd of every
+ * process each time it reads its facts (docs/agent.md, "Budgets").
+ */
+const ownerless = new Set<number>();
+
+function rememberOwnerless(present: Set<number>, owners: Map<number, ProcessInfo[]>): void {
+  for (const inode of ownerless) if (!present.has(inode)) ownerless.delete(inode);
+  for (const inode of present) if (!owners.get(inode)?.length) ownerless.add(inode);
+}
+
+let scans = 0;
+/** How many times readPortOwners walked every process's fds (for tests). */
+export function processScans(): number {
+  return scans;
+}
+
 /** Maps the wanted socket inodes to the processes holding an fd on them. */
 function ownersOf(inodes: Set<number>): Map<number, ProcessInfo[]> {
   const owners = new Map<number, ProcessInfo[]>();
   if (inodes.size === 0) return owners;
+  scans += 1;
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid <= 0) continue;
@@ -124,7 +145,9 @@ export function readPortOwners(ports: number[], links: LinkInfo[] = []): PortOwn
   validatePorts(ports);
   const wanted = new Set(ports);
   const sockets = readUdpTable().filter((s) => wanted.has(s.port));
-  const owners = ownersOf(new Set(sockets.filter((s) => s.inode !== 0).map((s) => s.inode)));
+  const inodes = new Set(sockets.filter((s) => s.inode !== 0).map((s) => s.inode));
+  const owners = ownersOf(new Set([...inodes].filter((i) => !ownerless.has(i))));
+  rememberOwnerless(inodes, owners);
   return [...wanted].map((port) => {
     const holders: PortHolder[] = [];
     const orphans: UdpSocket[] = [];

@@ -12,7 +12,7 @@ import { holdTables, tablesEpoch } from '../../../src/host/table-cache.js';
 const { peer } = JSON.parse(process.argv[2] ?? '{}') as { peer: string };
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'inherit'] });
 const bridge = (...args: string[]) => execFileSync('bridge', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-const byKey = <T>(rows: readonly T[]) => rows.map((r) => JSON.stringify(r)).sort();
+const byKey = (rows: readonly unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
 
 /** Reads through the kept tables and checks them against a fresh dump; returns whether a fresh read happened. */
 async function keptMatchesFresh(step: string): Promise<{ step: string; reread: boolean; same: boolean; diff?: string }> {
@@ -23,7 +23,7 @@ async function keptMatchesFresh(step: string): Promise<{ step: string; reread: b
   const diff = (Object.keys(fresh) as (keyof typeof fresh)[]).find((k) => {
     const a = fresh[k];
     const b = kept[k];
-    return typeof a === 'number' ? a !== b : JSON.stringify(byKey(a)) !== JSON.stringify(byKey(b as typeof a));
+    return typeof a === 'number' ? a !== b : JSON.stringify(byKey(a)) !== JSON.stringify(byKey(b as unknown[]));
   });
   return { step, reread: tablesEpoch() !== epoch, same: diff === undefined, ...(diff ? { diff } : {}) };
 }

@@ -1,7 +1,9 @@
-// Kept rtnetlink tables (src/host/table-cache.ts) against a real kernel, in
-// a lab node: after each kind of change a read through the kept tables
-// equals a fresh dump; a neighbor change is applied in place, anything else
-// costs one fresh read; the next hop follows a neighbor or route change.
+// Host facts an agent reads again and again, against a real kernel in a lab
+// node. The kept rtnetlink tables (src/host/table-cache.ts): after each kind
+// of change a read through them equals a fresh dump; a neighbor change is
+// applied in place, anything else costs one fresh read; the next hop follows
+// a neighbor or route change. Port owners (src/host/ports.ts): the VXLAN
+// device's kernel socket is looked for among the processes only once.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildLab, type Lab } from '../../src/lab/lab.js';
@@ -19,7 +21,7 @@ describeRoot('kept rtnetlink tables', () => {
 
   it('equal a fresh dump after every change, and re-read only for non-neighbor ones', () => {
     const peer = lab.node('b').ip;
-    const r = lab.exec('a', [TSX, 'test/lab/scripts/table-cache.ts', JSON.stringify({ peer })], { cwd: ROOT });
+    const r = lab.exec('a', [TSX, join(ROOT, 'test/lab/scripts/table-cache.ts'), JSON.stringify({ peer })]);
     const out = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!) as {
       steps: { step: string; reread: boolean; same: boolean; diff?: string }[];
       hops: { nextHopIp: string; nextHopMac: string }[];
@@ -48,5 +50,25 @@ describeRoot('kept rtnetlink tables', () => {
     ]);
     expect(out.frozen).toBe('TypeError');
     expect(out.releasedReadsFresh).toBe(true);
+  }, 60_000);
+});
+
+describeRoot('port owners read again and again', () => {
+  let lab: Lab;
+  beforeAll(() => {
+    lab = buildLab('healthy-l2');
+  }, 60_000);
+  afterAll(() => lab?.down());
+
+  it('look for the VXLAN socket among the processes once, and still find a process that binds later', () => {
+    const r = lab.exec('a', [TSX, join(ROOT, 'test/lab/scripts/port-owners.ts')]);
+    const out = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!);
+    expect(out).toEqual({
+      first: ['8472:vxlan', '8475:-'],
+      again: ['8472:vxlan', '8475:-'],
+      scansAgain: 0,
+      withProcess: ['8472:vxlan', '8475:process'],
+      afterExit: ['8472:vxlan', '8475:-'],
+    });
   }, 60_000);
 });
