@@ -18,12 +18,27 @@ export function newProbeKey(): Buffer {
   return randomBytes(PROBE_KEY_BYTES);
 }
 
+/**
+ * Tags already computed, per run key: the sender's own sniffer checks the tag
+ * of every probe it just built as the frame leaves. Bounded per key; a run's
+ * key is dropped with the run.
+ */
+const computed = new WeakMap<Buffer, Map<string, Buffer>>();
+const MAX_KEPT_TAGS = 4096;
+
 export function probeTag(key: Buffer, token: Token): Buffer {
+  let tags = computed.get(key);
+  if (!tags) computed.set(key, (tags = new Map()));
+  const id = `${token.runId}/${token.probeId}/${token.seq}`;
+  const kept = tags.get(id);
+  if (kept) return kept;
   const fields = Buffer.alloc(12);
   fields.writeUInt32BE(token.runId, 0);
   fields.writeUInt32BE(token.probeId, 4);
   fields.writeUInt32BE(token.seq >>> 0, 8);
-  return createHmac('sha256', key).update('vxprobe-probe\0').update(fields).digest().subarray(0, PROBE_TAG_BYTES);
+  const tag = createHmac('sha256', key).update('vxprobe-probe\0').update(fields).digest().subarray(0, PROBE_TAG_BYTES);
+  if (tags.size < MAX_KEPT_TAGS) tags.set(id, tag);
+  return tag;
 }
 
 /** A probe's payload: the token, its tag, and a readable marker. */

@@ -76,6 +76,8 @@ export class RunSniffer {
   private readonly seenKeys = new Set<string>();
   /** Frames carrying this run's token with a missing or wrong tag: forged or corrupted, never recorded. */
   unauthenticated = 0;
+  /** Callers of `nextSighting`, woken when something is recorded or the capture fails. */
+  private waiters = new Set<() => void>();
 
   private constructor(
     private readonly socket: PacketSocket,
@@ -95,6 +97,7 @@ export class RunSniffer {
     });
     socket.onError((err) => {
       this.error = err;
+      this.wake();
     });
   }
 
@@ -128,7 +131,34 @@ export class RunSniffer {
     return (direction === 'forward') === iSendForward ? 'sender' : 'receiver';
   }
 
+  /**
+   * Resolves when the next sighting or ICMP error is recorded, the capture
+   * fails, or after `ms`: a run waiting for its frames wakes once per batch
+   * the ring hands over instead of polling on a timer.
+   */
+  nextSighting(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const done of [...this.waiters]) done();
+  }
+
   private take(batch: CapturedFrame[]): void {
+    const before = this.sightings.length + this.icmp.length;
+    this.record(batch);
+    if (this.sightings.length + this.icmp.length > before) this.wake();
+  }
+
+  private record(batch: CapturedFrame[]): void {
     for (const c of batch) {
       if (this.sightings.length + this.icmp.length >= MAX_SIGHTINGS) return;
       const f = c.frame;

@@ -30,9 +30,6 @@ export interface WatchFacts {
 export const WATCH_WAIT_MS = 300;
 /** Longest our forward probes wait for a first reverse probe (when none comes, the reverse path is broken anyway). */
 const HOLD_MS = 50;
-const CHECK_MS = 2;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface WatchRunOptions {
   client: ControlClient<PairMethods>;
@@ -68,7 +65,9 @@ export async function watchRun(o: WatchRunOptions): Promise<RunRecord> {
     const holdUntil = Date.now() + HOLD_MS;
     let answered = false;
     void answering.finally(() => (answered = true));
-    while (!arrivedHere() && !answered && Date.now() < holdUntil) await sleep(CHECK_MS);
+    while (!arrivedHere() && !answered && !sniffer.failure && Date.now() < holdUntil) {
+      await Promise.race([sniffer.nextSighting(holdUntil - Date.now()), answering.catch(() => {})]);
+    }
     sender = new ProbeSender(sniffer, {
       runId, srcIp: hop.srcIp, srcMac: hop.srcMac, nextHopMac: hop.nextHopMac, peerIp: o.peerIp,
       facts: tables, peerVteps: vtepEndpoints(o.facts.peer, o.ports), probeKey,
@@ -83,7 +82,9 @@ export async function watchRun(o: WatchRunOptions): Promise<RunRecord> {
     // by now, or within a ring block's retire time.
     const unsent = new Set(remote.notSent.map((n) => n.probeId));
     const waitUntil = Date.now() + 20;
-    while (Date.now() < waitUntil && !reverse.every((p) => unsent.has(p.probeId) || settled(p, sniffer.sightings))) await sleep(CHECK_MS);
+    while (Date.now() < waitUntil && !sniffer.failure && !reverse.every((p) => unsent.has(p.probeId) || settled(p, sniffer.sightings))) {
+      await sniffer.nextSighting(waitUntil - Date.now());
+    }
     if (sniffer.failure) throw sniffer.failure;
     const sightings: Sighting[] = [...sniffer.sightings, ...remote.sightings];
     notSent.push(...remote.notSent);

@@ -53,9 +53,6 @@ export interface WatchDeps {
   log: (line: string) => void;
 }
 
-/** How often the listener looks for the forward probes while it waits (a ring block retires within a timer tick). */
-const CHECK_MS = 3;
-
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 export async function serveWatch(params: WatchParams, session: Session, base: WatchBaseline | undefined, deps: WatchDeps): Promise<WatchAnswer> {
@@ -93,8 +90,8 @@ export async function serveWatch(params: WatchParams, session: Session, base: Wa
       const outcome = await sender.send(p, 1);
       if (!outcome.sent) notSent.push({ probeId: p.probeId, reason: outcome.reason });
     }
-    while (Date.now() < deadline && !deps.gone() && !forward.every((p) => settled(p, sniffer.sightings))) {
-      await new Promise((r) => setTimeout(r, CHECK_MS));
+    while (Date.now() < deadline && !deps.gone() && !sniffer.failure && !forward.every((p) => settled(p, sniffer.sightings))) {
+      await sniffer.nextSighting(deadline - Date.now());
     }
     if (sniffer.failure) throw sniffer.failure;
     const complete = await facts.complete();

@@ -59,6 +59,14 @@ describe('probe authenticators', () => {
     }
   });
 
+  it('a tag computed again is the same, and depends on the key\'s bytes, not the Buffer', () => {
+    const token = { runId: 7, probeId: 1, seq: 1 };
+    const t = Buffer.from(probeTag(KEY, token));
+    expect(probeTag(KEY, token).equals(t)).toBe(true);
+    expect(probeTag(Buffer.from(KEY), token).equals(t)).toBe(true);
+    expect(probeTag(Buffer.alloc(16, 8), token).equals(t)).toBe(false);
+  });
+
   it('the tag depends on run, probe and seq', () => {
     const t = probeTag(KEY, { runId: 1, probeId: 2, seq: 3 });
     expect(probeTag(KEY, { runId: 1, probeId: 2, seq: 4 }).equals(t)).toBe(false);
@@ -96,6 +104,23 @@ describe('RunSniffer against injected sightings', () => {
     });
     feed(frames);
     expect(s.sightings.length).toBeLessThanOrEqual(3 * 16 * 4);
+  });
+
+  it('a waiter wakes when a sighting is recorded, not for forged frames, and at its deadline otherwise', async () => {
+    const { s, feed } = sniffer();
+    let woke = false;
+    const waiting = s.nextSighting(60_000).then(() => (woke = true));
+    feed([captured(forged(1, 1))]);
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(false);
+    const real = buildProbe(spec(1), 1, ctx);
+    if (real.path !== 'wire') throw new Error('no frame');
+    feed([captured(real.frame)]);
+    await waiting;
+    expect(s.sightings).toHaveLength(1);
+    const t0 = Date.now();
+    await s.nextSighting(30);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
   });
 });
 
