@@ -1,5 +1,5 @@
 // The pieces under the control channel: strict schemas, line framing,
-// canonical JSON and the shared secret.
+// message MACs and the shared secret.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { canonicalJson } from '../../src/pair/control/auth.js';
+import { messageMac } from '../../src/pair/control/auth.js';
 import { excerpt } from '../../src/pair/control/errors.js';
 import { LineSplitter } from '../../src/pair/control/framing.js';
 import { s } from '../../src/pair/control/index.js';
@@ -102,15 +102,20 @@ describe('line framing', () => {
   });
 });
 
-describe('canonical JSON and excerpts', () => {
-  it('sorts keys at every level, so key order does not change the MAC input', () => {
+describe('message MACs and excerpts', () => {
+  it('a message MAC covers the exact bytes of the text and its direction', () => {
+    const key = Buffer.alloc(32, 7);
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
-        const reversed = Object.fromEntries(Object.entries(value).reverse());
-        expect(canonicalJson(JSON.parse(JSON.stringify(reversed)))).toBe(canonicalJson(value));
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify({ seq: 1, type: 'call', body: value });
+        const mac = messageMac(key, 'c2s', text);
+        expect(messageMac(key, 'c2s', text).equals(mac)).toBe(true);
+        expect(messageMac(key, 's2c', text).equals(mac)).toBe(false);
+        // Same value, other bytes: key order or spacing changes the MAC (the receiver never re-serialises).
+        expect(messageMac(key, 'c2s', JSON.stringify({ type: 'call', seq: 1, body: value })).equals(mac)).toBe(false);
+        expect(messageMac(key, 'c2s', `${text} `).equals(mac)).toBe(false);
       }),
     );
-    expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: null })).toBe('{"a":null,"b":[{"c":2,"d":1}]}');
   });
 
   it('excerpts escape control characters and truncate', () => {

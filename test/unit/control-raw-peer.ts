@@ -21,13 +21,6 @@ function hmac(key: Buffer, ...parts: (string | Buffer)[]): Buffer {
   return h.digest();
 }
 
-function canon(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`;
-  const rec = value as Record<string, unknown>;
-  return `{${Object.keys(rec).sort().map((k) => `${JSON.stringify(k)}:${canon(rec[k])}`).join(',')}}`;
-}
-
 export function proofFor(secret: Buffer, role: 'client' | 'server', nc: Buffer, ns: Buffer): string {
   return hmac(secret, `vxprobe-v${PROTOCOL_VERSION} ${role}-proof\0`, nc, ns).toString('hex');
 }
@@ -106,6 +99,12 @@ export class LinePeer {
     return line === undefined ? undefined : (JSON.parse(line) as Record<string, unknown>);
   }
 
+  /** The next session message's {seq, type, body}, unwrapped from its sealed line (not verified). */
+  async readMessage(timeoutMs = 3000): Promise<Record<string, unknown> | undefined> {
+    const line = await this.readJson(timeoutMs);
+    return line && 'msg' in line ? (line.msg as Record<string, unknown>) : line;
+  }
+
   sendRaw(data: string | Buffer): void {
     this.socket.write(data);
   }
@@ -117,8 +116,14 @@ export class LinePeer {
   /** A valid session line (the caller may alter it before sending). */
   seal(type: string, body: unknown, seq = this.sendSeq + 1): string {
     if (!this.key) throw new Error('test peer: no session key yet');
-    const mac = hmac(this.key, `${this.direction}\0${seq}\0`, canon({ type, body })).toString('hex');
-    return `${JSON.stringify({ seq, type, body, mac })}\n`;
+    return this.sealText(JSON.stringify({ seq, type, body }));
+  }
+
+  /** A session line around any message text, MAC'd as documented (for malformed messages). */
+  sealText(text: string, direction = this.direction): string {
+    if (!this.key) throw new Error('test peer: no session key yet');
+    const mac = hmac(this.key, `${direction}\0`, text).toString('hex');
+    return `{"mac":"${mac}","msg":${text}}\n`;
   }
 
   /** Seals and sends the next message in sequence. */

@@ -3,11 +3,12 @@
 // labels separate every use, so a MAC made for one purpose (a client proof, a
 // server proof, a message in one direction) is never valid for another.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ControlError } from './errors.js';
 
 // v2: the lines below travel inside TLS-PSK (tls.ts); v1 was cleartext.
 // v3: `hello` answers with the tables only, `finish` with the complete facts.
-export const PROTOCOL_VERSION = 3;
+// v4: a session message's MAC covers the exact bytes of its JSON text, which
+//     is parsed only once the MAC checks (channel.ts).
+export const PROTOCOL_VERSION = 4;
 export const NONCE_BYTES = 32;
 export const NONCE_HEX = /^[0-9a-f]{64}$/;
 export const MAC_HEX = /^[0-9a-f]{64}$/;
@@ -43,29 +44,11 @@ export function macEquals(expected: Buffer, receivedHex: string): boolean {
   return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
-const MAX_DEPTH = 32;
-
 /**
- * Canonical JSON: object keys sorted, no whitespace. Both sides MAC the parsed
- * value re-serialised this way, so the MAC does not depend on how the sender
- * spaced or ordered its JSON. Depth is bounded because this runs on peer data
- * before the MAC is checked.
+ * MAC of one session message: its direction and the exact UTF-8 bytes of its
+ * JSON text (which holds the sequence number), so the receiver checks the
+ * bytes it got before it parses anything.
  */
-export function canonicalJson(value: unknown, depth = 0): string {
-  if (depth > MAX_DEPTH) throw new ControlError('protocol', `peer sent JSON nested deeper than ${MAX_DEPTH} levels`);
-  if (value === null || typeof value !== 'object') {
-    const json = JSON.stringify(value);
-    // undefined, functions, symbols: never produced by JSON.parse; refuse rather than MAC "undefined".
-    if (json === undefined) throw new ControlError('protocol', 'value not representable in JSON');
-    return json;
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k], depth + 1)}`).join(',')}}`;
-}
-
-/** MAC of one session message: direction, sequence number and canonical {type, body}. */
-export function messageMac(key: Buffer, direction: ChannelDirection, seq: number, type: string, body: unknown): Buffer {
-  return hmac(key, `${direction}\0${seq}\0`, canonicalJson({ type, body }));
+export function messageMac(key: Buffer, direction: ChannelDirection, text: string): Buffer {
+  return hmac(key, `${direction}\0`, text);
 }

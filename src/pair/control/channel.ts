@@ -23,13 +23,16 @@
 // with crypto.timingSafeEqual.
 //
 // Session: key K = HMAC(secret, "vxprobe-session" || Nc || Ns). Every message:
-//   {"seq":N,"type":T,"body":B,"mac":hex(HMAC(K, D || "\0" || N || "\0" || canon({"type":T,"body":B})))}
-// D = "c2s" from the client, "s2c" from the server; N is decimal, starting at 1
-// in each direction and increasing by exactly one; canon() is JSON with object
-// keys sorted and no whitespace. A message with a bad MAC, a seq other than
-// the next one (replayed, reordered, dropped), an unknown type or a body not
-// matching its schema ends the session with a one-line error; the detecting
-// side sends {"type":"abort"} with the reason (authenticated) first.
+//   {"mac":"<hex(HMAC(K, D || "\0" || M))>","msg":M}   with M = {"seq":N,"type":T,"body":B}
+// exactly so: the line starts with {"mac":" and 64 hex digits, then ","msg":,
+// and M is the rest of the line up to its closing }. The MAC covers M's exact
+// bytes, so the receiver checks it before parsing anything, and the MAC does
+// not depend on re-serialising what was parsed. D = "c2s" from the client,
+// "s2c" from the server; N starts at 1 in each direction and increases by
+// exactly one. A message with a bad MAC, a seq other than the next one
+// (replayed, reordered, dropped), an unknown type or a body not matching its
+// schema ends the session with a one-line error; the detecting side sends
+// {"type":"abort"} with the reason (authenticated) first.
 //
 // Types and bodies:
 //   C -> S  call   {"id":1..2^31-1,"method":"name","params":<checked by the method's schema>}
@@ -39,7 +42,7 @@
 import { MAC_HEX, macEquals, messageMac, type ChannelDirection } from './auth.js';
 import type { LineConnection } from './connection.js';
 import { ControlError, excerpt, oneLine, printable } from './errors.js';
-import { parseObjectLine, toLine } from './framing.js';
+import { parseObjectLine, textLine } from './framing.js';
 import { int, object, string, SchemaError, type Schema } from './schema.js';
 
 /** Passes any JSON value: for params/results, which the method's own schema checks later. */
@@ -70,8 +73,12 @@ const envelope = object({
   seq: int({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   type: string({ max: 32 }),
   body: anyJson,
-  mac: string({ max: 64, pattern: MAC_HEX }),
 });
+
+/** A sealed line: SEALED_HEAD, the MAC's 64 hex digits, SEALED_MID, the message text, '}'. */
+const SEALED_HEAD = '{"mac":"';
+const SEALED_MID = '","msg":';
+const TEXT_AT = SEALED_HEAD.length + 64 + SEALED_MID.length;
 
 const ACCEPTS: Record<ChannelDirection, readonly MessageType[]> = {
   // What each side may receive: the server gets calls, the client gets answers.
@@ -109,7 +116,7 @@ export class SecureChannel {
 
   /** Sends one authenticated message; a message too large for a line is an error to the caller. */
   send<T extends MessageType>(type: T, body: Body<T>): void {
-    const line = toLine(this.seal(type, body), this.maxLineBytes);
+    const line = textLine(this.seal(type, body), this.maxLineBytes);
     this.sendSeq += 1;
     this.conn.write(line);
   }
@@ -121,7 +128,7 @@ export class SecureChannel {
 
   private farewell(err: ControlError): string | undefined {
     try {
-      const line = toLine(this.seal('abort', { reason: oneLine(err.message) }), this.maxLineBytes);
+      const line = textLine(this.seal('abort', { reason: oneLine(err.message) }), this.maxLineBytes);
       this.sendSeq += 1;
       return line;
     } catch {
@@ -129,29 +136,38 @@ export class SecureChannel {
     }
   }
 
-  private seal<T extends MessageType>(type: T, body: Body<T>): object {
-    const seq = this.sendSeq + 1;
-    return { seq, type, body, mac: messageMac(this.key, this.sendDir, seq, type, body).toString('hex') };
+  /** The sealed line's text (without its newline). */
+  private seal<T extends MessageType>(type: T, body: Body<T>): string {
+    const text = JSON.stringify({ seq: this.sendSeq + 1, type, body });
+    return `${SEALED_HEAD}${messageMac(this.key, this.sendDir, text).toString('hex')}${SEALED_MID}${text}}`;
   }
 
   /** Verifies one line; returns the message, or undefined when the peer aborted (connection ended). */
   private open(line: string): Incoming | undefined {
-    const raw = parseObjectLine(line);
-    if (raw.type === 'reject' && !('seq' in raw)) {
-      const reason = typeof raw.reason === 'string' ? raw.reason : '';
-      throw new ControlError('auth', `peer rejected the session: ${excerpt(reason, 120)}`);
+    if (!line.startsWith(SEALED_HEAD)) {
+      // Only a listener's reject comes unsealed (it may refuse before a session key exists).
+      const raw = parseObjectLine(line);
+      if (raw.type === 'reject') {
+        const reason = typeof raw.reason === 'string' ? raw.reason : '';
+        throw new ControlError('auth', `peer rejected the session: ${excerpt(reason, 120)}`);
+      }
+      throw new ControlError('protocol', `peer sent a line that is not a sealed message: ${excerpt(line)}`);
+    }
+    const macHex = line.slice(SEALED_HEAD.length, SEALED_HEAD.length + 64);
+    if (!MAC_HEX.test(macHex) || line.slice(SEALED_HEAD.length + 64, TEXT_AT) !== SEALED_MID || !line.endsWith('}') || line.length < TEXT_AT + 2) {
+      throw new ControlError('protocol', `peer sent a malformed sealed line: ${excerpt(line)}`);
+    }
+    const text = line.slice(TEXT_AT, -1);
+    const expectedSeq = this.recvSeq + 1;
+    // The MAC before anything is parsed: a forged or altered message is reported as such.
+    if (!macEquals(messageMac(this.key, this.recvDir, text), macHex)) {
+      throw new ControlError('protocol', `peer message seq ${expectedSeq} failed its MAC check (tampered or forged)`);
     }
     let env: ReturnType<typeof envelope.check>;
     try {
-      env = envelope.check(raw);
+      env = envelope.check(parseObjectLine(text));
     } catch (err) {
-      throw this.badMessage('envelope', err);
-    }
-    const expectedSeq = this.recvSeq + 1;
-    // The MAC first: a forged message is reported as forged, whatever seq it claims.
-    const mac = messageMac(this.key, this.recvDir, env.seq, env.type, env.body);
-    if (!macEquals(mac, env.mac)) {
-      throw new ControlError('protocol', `peer message seq ${env.seq} failed its MAC check (tampered or forged)`);
+      throw err instanceof ControlError ? err : this.badMessage('envelope', err);
     }
     if (env.seq < expectedSeq) {
       throw new ControlError('protocol', `peer replayed message seq ${env.seq} (expected seq ${expectedSeq})`);

@@ -84,9 +84,14 @@ export function parseObjectLine(line: string): Record<string, unknown> {
 
 /** Serialises one message as a line; refuses to produce a line the peer would reject. */
 export function toLine(message: unknown, maxLineBytes: number): string {
-  const json = JSON.stringify(message);
-  if (Buffer.byteLength(json) > maxLineBytes) {
-    throw new ControlError('limit', `message of ${Buffer.byteLength(json)} bytes exceeds the ${maxLineBytes}-byte line limit`);
+  return textLine(JSON.stringify(message), maxLineBytes);
+}
+
+/** One line of already serialised JSON text, within the limit. */
+export function textLine(json: string, maxLineBytes: number): string {
+  const bytes = Buffer.byteLength(json);
+  if (bytes > maxLineBytes) {
+    throw new ControlError('limit', `message of ${bytes} bytes exceeds the ${maxLineBytes}-byte line limit`);
   }
   return `${json}\n`;
 }
