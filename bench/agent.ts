@@ -3,7 +3,8 @@
 //   idle:      a real `vxprobe agent` with 10 peers at a 30 s interval on an
 //              11-node lab mesh: CPU share of one core and RSS over a window
 //              (targets < 0.5 % and < 80 MB), and its /metrics series count
-//              (target < 150). Needs root; BENCH_AGENT_WINDOW_S shortens it,
+//              (target < 150). Needs root; BENCH_AGENT_WINDOW_S sets the window (90 s),
+//              BENCH_AGENT_WARMUP_S the warm-up before it (40 s),
 //              BENCH_AGENT_CPU_PROF=DIR keeps the measured agent's CPU profile.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -60,7 +61,7 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function benchIdle(windowS: number) {
+async function benchIdle(windowS: number, warmupS: number) {
   const peers = 10;
   const lab = buildLab({
     name: 'agent-bench', description: 'idle agents on a healthy mesh', topology: 'mesh', nodeCount: peers + 1, faults: [],
@@ -76,7 +77,7 @@ async function benchIdle(windowS: number) {
     // lazy compilation, V8's memory-reducing GCs) are no part of an idle agent's cost.
     mesh.writeNodes(['a']);
     const alone = mesh.start('a');
-    await new Promise((r) => setTimeout(r, 40_000));
+    await new Promise((r) => setTimeout(r, warmupS * 1000));
     const b0 = cpuTicks(alone.pid!);
     const bt0 = Date.now();
     await new Promise((r) => setTimeout(r, 30_000));
@@ -87,7 +88,7 @@ async function benchIdle(windowS: number) {
     for (const n of lab.nodes) mesh.start(n.name);
     const measured = mesh.agents.get('a')!;
     // Warm up: every agent's first round and the busy retries of 11 agents starting at once stay out of the window.
-    await new Promise((r) => setTimeout(r, 40_000));
+    await new Promise((r) => setTimeout(r, warmupS * 1000));
     const rows = mesh.results('a') ?? [];
     const rounds = () => probeRounds(mesh.get('a', '/metrics') ?? '');
     const r0 = rounds();
@@ -174,8 +175,9 @@ export async function benchAgent(): Promise<void> {
     return;
   }
   const windowS = Number(process.env.BENCH_AGENT_WINDOW_S ?? 90);
-  console.log(`agent: idle budget: an 11-node lab, 40 s warm-up, ${windowS} s window…`);
-  const idle = await benchIdle(windowS);
+  const warmupS = Number(process.env.BENCH_AGENT_WARMUP_S ?? 40);
+  console.log(`agent: idle budget: an 11-node lab, ${warmupS} s warm-up, ${windowS} s window…`);
+  const idle = await benchIdle(windowS, warmupS);
   console.log(`agent: idle, ${idle.peers} peers, 30 s interval, ${idle.windowS} s window (${idle.cellsAtStart} cells at start)`);
   console.log(`  CPU ${idle.cpuPct.toFixed(2)} % of one core (target < ${CPU_TARGET_PCT} %) ${mark(idle.cpuPct < CPU_TARGET_PCT)}`);
   console.log(`  per 30 s interval: ${idle.split.user.toFixed(0)} ms user, ${idle.split.sys.toFixed(0)} ms system, ${idle.split.children.toFixed(0)} ms child processes`);
