@@ -145,7 +145,8 @@ async function readSlowFacts(devices: string[], bridges: string[], ports: number
  * cost far more than the netlink tables and change rarely. A one-shot CLI reads
  * them fresh; an agent pairing with many peers every interval reuses them for a
  * while (reuseSlowHostFacts), so its CPU stays near idle (docs/agent.md,
- * "Budgets"). The tables, which carry every VTEP mapping, are always fresh.
+ * "Budgets"). The tables, which carry every VTEP mapping, are always current:
+ * read fresh, or kept up to date by the kernel's announcements (table-cache.ts).
  */
 let slowMaxAgeMs = 0;
 let slowCache: { key: string; at: number; value: Promise<SlowFacts> } | null = null;
