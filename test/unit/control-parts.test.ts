@@ -54,6 +54,12 @@ describe('strict schemas', () => {
     expect(() => facts.check(value)).toThrow(message);
   });
 
+  it('names the whole path of a value nested in arrays and objects', () => {
+    const nested = s.object({ a: s.array(s.object({ b: s.tuple([s.int({ min: 0, max: 9 }), s.record(s.string({ max: 9 }), s.bool(), { max: 2 })]) }), { max: 3 }) });
+    expect(() => nested.check({ a: [{ b: [1, {}] }, { b: ['x', {}] }] }, 'body')).toThrow('body.a[1].b[0]: expected integer, got string');
+    expect(() => nested.check({ a: [{ b: [1, { 'a-b': 1 }] }] })).toThrow('a[0].b[1]["a-b"]: expected boolean, got number');
+  });
+
   it('keeps "__proto__" keys as data', () => {
     const value = JSON.parse('{"__proto__": "ok"}') as unknown;
     const out = s.record(s.string({ max: 10 }), s.literal('ok'), { max: 1 }).check(value);
