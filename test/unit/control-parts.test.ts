@@ -29,7 +29,12 @@ describe('strict schemas', () => {
   const good = { name: 'flannel.1', mtu: 1450, up: true, family: 4, mac: null, range: [0, 0], tags: ['a'], byPort: { '8472': 'ok' } };
 
   it('accepts a valid value and returns it', () => {
-    expect(facts.check(good)).toEqual(good);
+    // As parsed, without a copy; a member whose check returns something else makes one, leaving the input alone.
+    expect(facts.check(good)).toBe(good);
+    const upper: s.Schema<string> = { describe: 'upper', check: (v) => String(v).toUpperCase() };
+    const input = { a: ['x', 'y'], b: 'z' };
+    expect(s.object({ a: s.array(upper, { max: 2 }), b: upper }).check(input)).toEqual({ a: ['X', 'Y'], b: 'Z' });
+    expect(input).toEqual({ a: ['x', 'y'], b: 'z' });
     expect(facts.check({ ...good, extra: { ratio: 0.5 } })).toEqual({ ...good, extra: { ratio: 0.5 } });
   });
 

@@ -162,7 +162,14 @@ export function array<T>(item: Schema<T>, opts: { max: number; min?: number }): 
       if (!Array.isArray(value)) fail(path, 'array', value);
       if (value.length > opts.max) throw new SchemaError(path, `array longer than ${opts.max} items`);
       if (value.length < min) throw new SchemaError(path, `array shorter than ${min} items`);
-      return value.map((v, i) => member(item, v, path, i));
+      // A copy only when an item came back changed: a valid message is returned as it was parsed.
+      let out: T[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        const checked = member(item, value[i], path, i);
+        if (out === null && checked !== value[i]) out = value.slice(0, i) as T[];
+        if (out !== null) out.push(checked);
+      }
+      return out ?? (value as T[]);
     },
   };
 }
@@ -173,9 +180,16 @@ export function tuple<const S extends readonly Schema<unknown>[]>(items: S): Sch
     check(value, path = '') {
       if (!Array.isArray(value)) fail(path, 'array', value);
       if (value.length !== items.length) throw new SchemaError(path, `expected exactly ${items.length} items`);
-      return items.map((s, i) => member(s, value[i], path, i)) as { [K in keyof S]: Infer<S[K]> };
+      const checked = items.map((s, i) => member(s, value[i], path, i));
+      return (checked.every((v, i) => v === value[i]) ? value : checked) as { [K in keyof S]: Infer<S[K]> };
     },
   };
+}
+
+function pick(record: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (Object.hasOwn(record, key)) out[key] = record[key];
+  return out;
 }
 
 function isOptional(s: Schema<unknown>): boolean {
@@ -193,16 +207,19 @@ export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
       for (const key of Object.keys(record)) {
         if (!Object.hasOwn(shape, key)) throw new SchemaError(join(path, key), 'unknown field');
       }
-      const out: Record<string, unknown> = {};
+      let out: Record<string, unknown> | null = null;
       for (const key of keys) {
         const field = shape[key] as Schema<unknown>;
         if (!Object.hasOwn(record, key)) {
           if (isOptional(field)) continue;
           throw new SchemaError(join(path, key), 'missing field');
         }
-        out[key] = member(field, record[key], path, key);
+        const checked = member(field, record[key], path, key);
+        // A copy only when a member came back changed: a valid message is returned as it was parsed.
+        if (out === null && checked !== record[key]) out = pick(record, keys);
+        if (out !== null) out[key] = checked;
       }
-      return out as ObjectOf<S>;
+      return (out ?? record) as ObjectOf<S>;
     },
   };
 }
@@ -216,12 +233,16 @@ export function record<T>(key: Schema<string>, item: Schema<T>, opts: { max: num
       const entries = Object.entries(value as Record<string, unknown>);
       if (entries.length > opts.max) throw new SchemaError(path, `more than ${opts.max} entries`);
       const out: Record<string, T> = {};
+      let changed = false;
       for (const [k, v] of entries) {
         member(key, k, path, k);
+        const checked = member(item, v, path, k);
+        changed ||= checked !== v;
         // defineProperty: a key like "__proto__" must stay plain data, never a prototype.
-        Object.defineProperty(out, k, { value: member(item, v, path, k), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, { value: checked, enumerable: true, writable: true, configurable: true });
       }
-      return out;
+      // As parsed when nothing changed; only a plain object's own data properties were read.
+      return changed || Object.getPrototypeOf(value) !== Object.prototype ? out : (value as Record<string, T>);
     },
   };
 }
