@@ -200,7 +200,10 @@ export const pairMethods = {
    * last `hello`, the listener reads its facts, opens a sniffer, sends the
    * plan's reverse probes once, and answers with what it saw and its facts
    * once every forward probe arrived or `waitMs` passed. No resends and no
-   * drop trace: anything lost makes the agent run the full plan.
+   * drop trace: anything lost makes the agent run the full plan. `facts` is
+   * null when they are those of the listener's last watch answer since this
+   * session's `hello`, but for firewall rule counters (the initiator keeps
+   * those): with kube-proxy's rules they can be a hundred kilobytes.
    */
   watch: {
     params: s.object({ runId: u32, probeKey: s.string({ max: 32, pattern: PROBE_KEY_HEX }), probes: s.array(probeSpec, { max: MAX_PLAN }), waitMs: s.int({ min: 10, max: 2000 }) }),
@@ -209,7 +212,7 @@ export const pairMethods = {
       icmp: s.array(icmpSighting, { max: 2048 }),
       dropped: count,
       notSent: s.array(s.object({ probeId: u32, reason: text }), { max: MAX_PLAN }),
-      facts: hostFactsSchema,
+      facts: s.nullable(hostFactsSchema),
     }),
   },
 } satisfies Record<string, MethodSpec<any, any>>;

@@ -94,7 +94,8 @@ export async function watchRun(o: WatchRunOptions): Promise<RunRecord> {
       .map((p) => ({ probeId: p.probeId, deadlineMs: WATCH_WAIT_MS, tries: 1, rttMs: null, spreadMs: null }));
     const local = { ...(await facts.complete()), hostname: tables.hostname };
     return {
-      plan, local, peer: remote.facts, localIp: hop.srcIp, peerIp: o.peerIp,
+      // Null: the listener's facts are those of its last answer on this session, which we kept.
+      plan, local, peer: remote.facts ?? o.facts.peer, localIp: hop.srcIp, peerIp: o.peerIp,
       sightings, icmp: [...sniffer.icmp, ...remote.icmp], notSent, losses,
       captureDrops: { local: sniffer.stats().dropped, peer: remote.dropped },
     };

@@ -25,6 +25,8 @@ export interface WatchBaseline {
   /** The probed ports of that hello, and with the baseline port what the sniffer listens on. */
   ports: number[];
   sniffPorts: number[];
+  /** The facts of the last watch answer since that hello (without rule counters): the next answer omits them when unchanged. */
+  lastFacts?: string;
 }
 
 export interface WatchParams {
@@ -39,7 +41,8 @@ export interface WatchAnswer {
   icmp: IcmpSighting[];
   dropped: number;
   notSent: { probeId: number; reason: string }[];
-  facts: HostFacts;
+  /** Null when those of the last answer on this session since its hello, but for rule counters (the initiator kept those). */
+  facts: HostFacts | null;
 }
 
 export interface WatchDeps {
@@ -94,9 +97,16 @@ export async function serveWatch(params: WatchParams, session: Session, base: Wa
       await sniffer.nextSighting(deadline - Date.now());
     }
     if (sniffer.failure) throw sniffer.failure;
-    const complete = await facts.complete();
+    const shared = factsForPeer(await facts.complete(), base.initiatorVteps, session.peerAddress);
+    // Firewall rule counters move with every packet and decide nothing (they
+    // are evidence): compared without them, or the facts would differ every
+    // round. A watch round that is not ok is followed by a full one, whose
+    // `finish` carries the counters fresh.
+    const text = JSON.stringify(shared, (key, value: unknown) => (key === 'packets' ? undefined : value));
+    const unchanged = base.lastFacts === text;
+    base.lastFacts = text;
     return {
-      facts: factsForPeer(complete, base.initiatorVteps, session.peerAddress),
+      facts: unchanged ? null : shared,
       // Bounded so the facts fit beside them in one message; a watch round
       // sees a few dozen frames, and a cut list only reads as lost probes.
       sightings: deps.page(sniffer.sightings, 0, 2048, MAX_OBSERVATION_BYTES / 4),

@@ -2,8 +2,9 @@
 // listener: a second run reuses the first run's session, with the same
 // verdicts; a session the listener ended for idleness is let go, and the next
 // run connects afresh. Watch rounds on a kept session are one `watch` call:
-// ok on a healthy path, not ok once VXLAN to 8472 is dropped one way, and
-// the listener refuses a watch without a hello before it.
+// ok on a healthy path, not ok once VXLAN to 8472 is dropped one way; the
+// listener refuses a watch without a hello before it, and sends its facts
+// in the first watch answer after a hello and then only when they changed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -71,6 +72,8 @@ describeRoot('pair on kept control sessions', () => {
       full: { verdicts: string[]; sized: number; peerName: string };
       healthy: { verdicts: string[]; sized: number; peerName: string };
       broken: { verdicts: string[]; sized: number; peerName: string };
+      factsSent: boolean[];
+      peerNames: string[];
     };
     expect(out.refusals).toEqual([
       'no full run on this session yet: call hello first',
@@ -82,9 +85,13 @@ describeRoot('pair on kept control sessions', () => {
     expect(out.healthy).toMatchObject({ verdicts: ok, sized: 4, peerName: 'b' });
     expect(out.broken.verdicts).toEqual(['8472/forward=filtered', '8475/forward=ok', '8472/reverse=ok', '8475/reverse=ok']);
     // The watch rounds were `watch` calls on the full run's session, not new runs of hello and plan.
+    // The listener's facts came with the first watch answer after each hello, not with the one in between;
+    // the pool's watch rounds after the first still have the peer's facts (kept from that answer).
+    expect(out.factsSent).toEqual([true, false, true]);
+    expect(out.peerNames).toEqual(['b', 'b']);
     const log = listenerLog.slice(before);
-    expect(log.match(/^pairing with .*\(watch\)$/gm)).toHaveLength(2);
-    expect(log.match(/^pairing with .*ports [0-9,]+$/gm)).toHaveLength(2); // the raw client's hello and the full run
+    expect(log.match(/^pairing with .*\(watch\)$/gm)).toHaveLength(7); // the raw client's three and the pool's four
+    expect(log.match(/^pairing with .*ports [0-9,]+$/gm)).toHaveLength(3); // the raw client's two hellos and the full run
   }, 120_000);
 
   it('reuses the session for the next run, and lets go of one the listener ended', async () => {

@@ -5,8 +5,9 @@
 // the third after the listener ended it for idleness.
 // watch: a full run, then watch rounds (sizes 'mtu') on its session: healthy,
 // then with VXLAN to 8472 dropped on the way in (the test adds the rule when
-// this script prints BREAK and waits for a line on stdin); plus the
-// listener's refusals on a session without a full run.
+// this script prints BREAK and waits for a line on stdin), then two more;
+// plus the listener's refusals on a session without a full run, and which
+// watch answers carried the listener's facts.
 import { createInterface } from 'node:readline';
 import { listen, pair } from '../../../src/index.js';
 import { ControlClient } from '../../../src/pair/control/client.js';
@@ -47,6 +48,14 @@ if (mode === 'listen') {
   await watch(8472).catch((e: Error) => refusals.push(e.message));
   await raw.call('hello', { runId: 6, ports: [8472], baselinePort: 33473, initiatorVteps: [], probeKey: '00'.repeat(16) });
   await watch(9999).catch((e: Error) => refusals.push(e.message));
+  // The listener's facts travel in the first watch answer after a hello, then only when they changed.
+  const answerHasFacts = async (runId: number) => {
+    const answer = await raw.call('watch', { runId, probeKey: '11'.repeat(16), probes: [{ ...spec, probeId: 1 }], waitMs: 10 });
+    return answer.facts !== null;
+  };
+  const factsSent = [await answerHasFacts(7), await answerHasFacts(8)];
+  await raw.call('hello', { runId: 9, ports: [8472], baselinePort: 33473, initiatorVteps: [], probeKey: '00'.repeat(16) });
+  factsSent.push(await answerHasFacts(10));
   raw.close();
 
   const pool = new SessionPool();
@@ -67,6 +76,8 @@ if (mode === 'listen') {
   rl.close();
   process.stdin.destroy();
   const broken = await run('mtu');
+  // Three watch rounds on the pool's session: the facts travel once, and every record still has them.
+  const peerNames = [(await run('mtu')).peerName, (await run('mtu')).peerName];
   pool.close();
-  process.stdout.write(`${JSON.stringify({ refusals, full, healthy, broken })}\n`);
+  process.stdout.write(`${JSON.stringify({ refusals, factsSent, full, healthy, broken, peerNames })}\n`);
 }
