@@ -5,7 +5,8 @@
 //              (targets < 0.5 % and < 80 MB), and its /metrics series count
 //              (target < 150). Needs root; BENCH_AGENT_WINDOW_S sets the window (90 s),
 //              BENCH_AGENT_WARMUP_S the warm-up before it (40 s),
-//              BENCH_AGENT_CPU_PROF=DIR keeps the measured agent's CPU profile.
+//              BENCH_AGENT_CPU_PROF=DIR keeps the measured agent's CPU profile,
+//              BENCH_AGENT_NODE_ARGS passes node flags to every agent.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -70,7 +71,9 @@ async function benchIdle(windowS: number, warmupS: number) {
   const mesh = new AgentMesh(lab, ['--interval', '30s', '--peers', String(peers)]);
   // BENCH_AGENT_CPU_PROF=DIR: the measured agent writes a V8 CPU profile there when it stops.
   const profDir = process.env.BENCH_AGENT_CPU_PROF;
-  if (profDir) mesh.nodeArgs = (node) => (node === 'a' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+  // BENCH_AGENT_NODE_ARGS: node flags for every agent (V8 tuning experiments).
+  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  mesh.nodeArgs = (node) => [...nodeArgs, ...(profDir && node === 'a' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
   try {
     // Baseline: the same agent alone in its nodes document (no pairings): its own timers, watch and HTTP.
     // Warmed up as long as the mesh agents below: the first seconds after start-up (module loading,

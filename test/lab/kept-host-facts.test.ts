@@ -12,14 +12,14 @@ import { describeRoot } from '../helpers/root.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
-describeRoot('kept rtnetlink tables', () => {
+describeRoot('host facts read again and again', () => {
   let lab: Lab;
   beforeAll(() => {
     lab = buildLab('healthy-l2');
   }, 60_000);
   afterAll(() => lab?.down());
 
-  it('equal a fresh dump after every change, and re-read only for non-neighbor ones', () => {
+  it('kept rtnetlink tables equal a fresh dump after every change, and are read again only for non-neighbor ones', () => {
     const peer = lab.node('b').ip;
     const r = lab.exec('a', [TSX, join(ROOT, 'test/lab/scripts/table-cache.ts'), JSON.stringify({ peer })]);
     const out = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!) as {
@@ -51,16 +51,8 @@ describeRoot('kept rtnetlink tables', () => {
     expect(out.frozen).toBe('TypeError');
     expect(out.releasedReadsFresh).toBe(true);
   }, 60_000);
-});
 
-describeRoot('port owners read again and again', () => {
-  let lab: Lab;
-  beforeAll(() => {
-    lab = buildLab('healthy-l2');
-  }, 60_000);
-  afterAll(() => lab?.down());
-
-  it('look for the VXLAN socket among the processes once, and still find a process that binds later', () => {
+  it('port owners: the VXLAN socket is looked for among the processes once, and a process that binds later is found', () => {
     const r = lab.exec('a', [TSX, join(ROOT, 'test/lab/scripts/port-owners.ts')]);
     const out = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!);
     expect(out).toEqual({
