@@ -19,7 +19,7 @@ type Client = ControlClient<PairMethods>;
 export class SessionPool {
   private readonly idle = new Map<string, Client>();
   private readonly watched = new WeakSet<Client>();
-  /** Both sides' facts from the last full run on a session: what its watch rounds plan with. */
+  /** Both sides' facts from the last run on a session (full or watch): what its next watch round starts from. */
   private readonly facts = new WeakMap<Client, WatchFacts>();
   private closed = false;
 
@@ -33,7 +33,7 @@ export class SessionPool {
 
   /**
    * Keeps `client` for the next pairing with `key`, with both sides' facts
-   * from the last full run on it when given; closes it instead once the pool
+   * from the last run on it when given; closes it instead once the pool
    * is closed.
    */
   keep(key: string, client: Client, facts?: WatchFacts): void {
@@ -52,7 +52,7 @@ export class SessionPool {
     });
   }
 
-  /** The facts of the last full run on `client`, if it had one. */
+  /** The facts of the last run on `client`, if it had one. */
   factsOf(client: Client): WatchFacts | undefined {
     return this.facts.get(client);
   }

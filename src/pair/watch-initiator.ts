@@ -1,7 +1,9 @@
 // The initiator's side of a one-call watch round (`watch` in messages.ts;
 // docs/agent.md, "Watch rounds"): one call instead of hello, plan, sends,
-// polls and finish. Both sides read their facts fresh, as in a full run; only
-// the plan uses the peer's tables from the last run on this kept session.
+// polls and finish. Both sides read their facts fresh, as in a full run; the
+// plan uses the peer's tables from the last run on this kept session, and
+// the listener sends its facts only when they changed since its last answer
+// (else the record carries the ones kept with the session).
 // Our forward probes leave once the first reverse probe arrived, because the
 // listener opens its sniffer before it sends: a forward probe sent earlier
 // could arrive before anyone listens. The record classifies like any other;
