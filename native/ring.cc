@@ -29,11 +29,10 @@ int RxRing::Map(int fd, uint32_t block_size, uint32_t block_count, uint32_t reti
     return errno;
   }
   size_t size = static_cast<size_t>(block_size) * block_count;
-  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
-  if (base == MAP_FAILED) {
-    // MAP_LOCKED can fail under a low RLIMIT_MEMLOCK; the ring works unlocked.
-    base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  }
+  // Not MAP_LOCKED: the ring's pages are the kernel's own, mapped in at once
+  // and never swapped; locking them only walked every page at mmap and again
+  // at munmap, once per run (docs/agent.md, "Budgets").
+  void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) {
     *failed_call = "mmap";
     return errno;
