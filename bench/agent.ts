@@ -3,11 +3,13 @@
 //   idle:      a real `vxprobe agent` with 10 peers at a 30 s interval on an
 //              11-node lab mesh: CPU share of one core and RSS over a window
 //              (targets < 0.5 % and < 80 MB), and its /metrics series count
-//              (target < 150). Needs root; BENCH_AGENT_WINDOW_S sets the window (90 s),
+//              (target < 150), its CPU split by thread (JS thread, the rest), and
+//              every agent's share in the same window (how much is the machine's
+//              noise). Needs root; BENCH_AGENT_WINDOW_S sets the window (90 s),
 //              BENCH_AGENT_WARMUP_S the warm-up before it (40 s),
 //              BENCH_AGENT_CPU_PROF=DIR keeps the measured agent's CPU profile,
 //              BENCH_AGENT_NODE_ARGS passes node flags to every agent.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SELECTION, selectAll } from '../src/agent/selection.js';
@@ -57,6 +59,24 @@ function cpuTicks(pid: number): number {
   return c.user + c.sys + c.children;
 }
 
+/** Clock ticks of the main (JS) thread and of all other threads (V8's compiler and GC helpers, libuv's pool). */
+function threadTicks(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(rest[11]) + Number(rest[12]);
+      if (Number(tid) === pid) main += ticks;
+      else others += ticks;
+    } catch {
+      // A thread that ended between the listing and the read: its ticks went with it.
+    }
+  }
+  return { main, others };
+}
+
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -98,6 +118,10 @@ async function benchIdle(windowS: number, warmupS: number) {
     const t0 = Date.now();
     const c0 = cpuTicks(measured.pid!);
     const split0 = cpuSplit(measured.pid!);
+    const threads0 = threadTicks(measured.pid!);
+    // Every agent does the same idle work: their spread shows how much of a single reading is noise.
+    const pids = lab.nodes.map((n) => mesh.agents.get(n.name)!.pid!);
+    const all0 = pids.map(cpuTicks);
     const rss: number[] = [];
     const end = t0 + windowS * 1000;
     while (Date.now() < end) {
@@ -108,9 +132,14 @@ async function benchIdle(windowS: number, warmupS: number) {
     const elapsedS = (Date.now() - t0) / 1000;
     const cpuPct = (cpuS / elapsedS) * 100;
     const split1 = cpuSplit(measured.pid!);
+    const threads1 = threadTicks(measured.pid!);
+    const allPct = pids.map((pid, i) => ((cpuTicks(pid) - all0[i]!) / CLK_TCK / elapsedS) * 100);
     // ms of CPU per 30 s interval, by kind: where to look next (docs/agent.md, "Budgets").
     const per30 = (ticks: number) => ((ticks * 1000) / CLK_TCK / elapsedS) * 30;
-    const split = { user: per30(split1.user - split0.user), sys: per30(split1.sys - split0.sys), children: per30(split1.children - split0.children) };
+    const split = {
+      user: per30(split1.user - split0.user), sys: per30(split1.sys - split0.sys), children: per30(split1.children - split0.children),
+      mainThread: per30(threads1.main - threads0.main), otherThreads: per30(threads1.others - threads0.others),
+    };
     const metrics = mesh.get('a', '/metrics') ?? '';
     const series = metrics.split('\n').filter((l) => l && !l.startsWith('#'));
     const roundsInWindow = probeRounds(metrics) - r0;
@@ -119,7 +148,7 @@ async function benchIdle(windowS: number, warmupS: number) {
     return {
       peers, windowS, cpuPct, rssMb: rss[rss.length - 1]!, rssMedianMb: rss[Math.floor(rss.length / 2)]!, cellsAtStart: rows.length,
       series: series.length, vxprobeSeries: series.filter((l) => l.startsWith('vxprobe_')).length,
-      ...fault, roundsInWindow, split, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
+      ...fault, roundsInWindow, split, allPct, cpuMsPerRound: roundsInWindow > 0 ? (cpuS * 1000) / roundsInWindow : NaN, baselinePct, baselineRss,
     };
   } finally {
     await mesh.stopAll();
@@ -183,7 +212,10 @@ export async function benchAgent(): Promise<void> {
   const idle = await benchIdle(windowS, warmupS);
   console.log(`agent: idle, ${idle.peers} peers, 30 s interval, ${idle.windowS} s window (${idle.cellsAtStart} cells at start)`);
   console.log(`  CPU ${idle.cpuPct.toFixed(2)} % of one core (target < ${CPU_TARGET_PCT} %) ${mark(idle.cpuPct < CPU_TARGET_PCT)}`);
-  console.log(`  per 30 s interval: ${idle.split.user.toFixed(0)} ms user, ${idle.split.sys.toFixed(0)} ms system, ${idle.split.children.toFixed(0)} ms child processes`);
+  console.log(`  per 30 s interval: ${idle.split.user.toFixed(0)} ms user, ${idle.split.sys.toFixed(0)} ms system, ${idle.split.children.toFixed(0)} ms child processes; ${idle.split.mainThread.toFixed(0)} ms on the JS thread, ${idle.split.otherThreads.toFixed(0)} ms on other threads (V8's compiler and GC helpers, libuv's pool)`);
+  const all = [...idle.allPct].sort((a, b) => a - b);
+  const mean = all.reduce((a, b) => a + b, 0) / all.length;
+  console.log(`  all ${all.length} agents in the same window: mean ${mean.toFixed(2)} %, from ${all[0]!.toFixed(2)} to ${all[all.length - 1]!.toFixed(2)} % (the machine's own load moves them together)`);
   console.log(`  alone (no peers, no pairings): CPU ${idle.baselinePct.toFixed(2)} %, RSS ${idle.baselineRss.toFixed(1)} MB`);
   console.log(`  ${idle.roundsInWindow} pairings as initiator in the window (plus as many served as listener): ${idle.cpuMsPerRound.toFixed(0)} ms CPU each, both roles`);
   const intervals = (ms: number) => (ms / INTERVAL_MS).toFixed(2);
