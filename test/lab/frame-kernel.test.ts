@@ -29,7 +29,9 @@ describeRoot('kernel VXLAN frames decoded by our parser', () => {
     const file = join(dir, 'b.pcap');
     const cap = await startCapture(b.ns, 'eth0', file, ['udp', 'port', '8472']);
     try {
-      a.ns.run(['ping', '-c', '3', '-i', '0.2', '-W', '2', b.vtepIp]);
+      // Four echoes for three of each way: on a loaded machine (CI runs test
+      // files in parallel) tcpdump has once missed one of three.
+      a.ns.run(['ping', '-c', '4', '-i', '0.2', '-W', '2', b.vtepIp]);
     } finally {
       await cap.stop();
     }
