@@ -11,6 +11,7 @@
         "native/frame_record.cc",
         "native/bpf.cc",
         "native/packet_socket.cc",
+        "native/capture_open.cc",
         "native/packet_burst.cc",
         "native/packet_close.cc",
         "native/fd_watcher.cc",

@@ -14,6 +14,7 @@
 
 #include "boundary.h"
 #include "bpf.h"
+#include "capture_open.h"
 #include "capture_record.h"
 #include "socket_options.h"
 
@@ -25,21 +26,6 @@ namespace {
 // a block is ready). A token hit costs a memmem; the parsed-record budget,
 // kRecordsPerWake, is in packet_socket.h.
 constexpr size_t kTokenFramesPerWake = 65536;
-
-int AttachFilter(int fd, std::vector<sock_filter>& prog) {
-  sock_fprog fprog = {};
-  fprog.len = static_cast<unsigned short>(prog.size());
-  fprog.filter = prog.data();
-  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) == 0 ? 0 : errno;
-}
-
-int BindTo(int fd, int ifindex, uint16_t protocol) {
-  sockaddr_ll sll = {};
-  sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(protocol);
-  sll.sll_ifindex = ifindex;
-  return bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) == 0 ? 0 : errno;
-}
 
 }  // namespace
 
@@ -83,9 +69,16 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info)
         .ThrowAsJavaScriptException();
     return;
   }
+  // A third argument: the capture socket openCaptureAsync prepared off the JS thread.
+  const bool prepared = info.Length() > 2 && !info[2].IsUndefined();
+  if (prepared && !opts_.capture) {
+    Napi::TypeError::New(env, "a prepared capture socket needs capture: true").ThrowAsJavaScriptException();
+    return;
+  }
   try {
     OpenSender(env);
-    if (opts_.capture) OpenReceiver(env);
+    if (prepared) AdoptReceiver(env, info[2]);
+    else if (opts_.capture) OpenReceiver(env);
   } catch (const Napi::Error& e) {
     CloseAll();
     throw;
@@ -119,31 +112,23 @@ void PacketSocket::OpenSender(Napi::Env env) {
 }
 
 void PacketSocket::OpenReceiver(Napi::Env env) {
-  // Created with protocol 0 the socket is not yet hooked into the receive
-  // path; the real filter is attached before bind() hooks it in with
-  // ETH_P_ALL, so no unfiltered frame can ever land in the ring.
-  rx_fd_ = UniqueFd(socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!rx_fd_.valid()) throw SystemError(env, errno, "socket", "AF_PACKET on " + ifname_);
-  std::vector<sock_filter> prog = BuildUdpPortFilter(opts_.ports, opts_.icmp, opts_.snap_len);
-  if (int err = AttachFilter(rx_fd_.get(), prog))
-    throw SystemError(env, err, "setsockopt(SO_ATTACH_FILTER)");
-  int rcvbuf = 8 << 20;
-  setsockopt(rx_fd_.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   const char* failed = "";
-  if (int err = ring_.Map(rx_fd_.get(), opts_.ring_block_size, opts_.ring_blocks, opts_.retire_ms,
-                          &failed)) {
+  if (int err = OpenCaptureFd(opts_, ifindex_, &rx_fd_, &ring_, &failed)) {
     throw SystemError(env, err, failed, "capture ring on " + ifname_);
   }
-  if (int err = BindTo(rx_fd_.get(), ifindex_, ETH_P_ALL))
-    throw SystemError(env, err, "bind", ifname_);
-  if (opts_.promiscuous) {
-    packet_mreq mreq = {};
-    mreq.mr_ifindex = ifindex_;
-    mreq.mr_type = PACKET_MR_PROMISC;
-    if (setsockopt(rx_fd_.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
-      throw SystemError(env, errno, "setsockopt(PACKET_ADD_MEMBERSHIP)", ifname_);
-    }
+}
+
+// A capture socket prepared by openCaptureAsync on a pool thread
+// (capture_open.h), for the interface and options this socket was made with.
+void PacketSocket::AdoptReceiver(Napi::Env env, Napi::Value prepared) {
+  PreparedCapture* p = PreparedCaptureOf(env, prepared);
+  if (p == nullptr) throw Napi::TypeError::New(env, "prepared must come from openCaptureAsync");
+  if (!p->fd.valid()) throw Napi::TypeError::New(env, "the prepared capture socket was already used");
+  if (p->ifname != ifname_ || p->ifindex != ifindex_) {
+    throw Napi::TypeError::New(env, "the prepared capture socket is on " + p->ifname + ", not " + ifname_);
   }
+  rx_fd_ = std::move(p->fd);
+  ring_.TakeFrom(p->ring);
 }
 
 Napi::Value PacketSocket::Send(const Napi::CallbackInfo& info) {
@@ -346,6 +331,8 @@ Napi::Value PacketSocket::GetClosed(const Napi::CallbackInfo& info) {
 
 void InitPacketSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::DefineClass(env));
+  exports.Set("openCaptureAsync",
+              Napi::Function::New(env, Guarded<OpenCaptureAsyncJs>, "openCaptureAsync"));
   exports.Set("buildPortFilter",
               Napi::Function::New(env, Guarded<BuildPortFilterJs>, "buildPortFilter"));
 }

@@ -82,6 +82,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
 
   void OpenReceiver(Napi::Env env);
+  void AdoptReceiver(Napi::Env env, Napi::Value prepared);
   void OpenSender(Napi::Env env);
   void CloseAll();
   ClosedSocket Detach();

@@ -49,6 +49,22 @@ int RxRing::Map(int fd, uint32_t block_size, uint32_t block_count, uint32_t reti
 
 void RxRing::Unmap() { Release().reset(); }
 
+void RxRing::TakeFrom(RxRing& other) {
+  if (&other == this) return;
+  Unmap();
+  base_ = other.base_;
+  size_ = other.size_;
+  block_size_ = other.block_size_;
+  block_count_ = other.block_count_;
+  next_ = other.next_;
+  cursor_ = other.cursor_;
+  left_ = other.left_;
+  other.base_ = nullptr;
+  other.size_ = 0;
+  other.cursor_ = nullptr;
+  other.left_ = 0;
+}
+
 RingMapping RxRing::Release() {
   RingMapping mapping(base_, size_);
   base_ = nullptr;

@@ -70,6 +70,9 @@ class RxRing {
   void Unmap();
   // Gives up the mapping without unmapping it; the ring is empty afterwards.
   RingMapping Release();
+  // Takes over `other`'s mapping and read position (a ring set up on a pool
+  // thread, capture_open.h); `other` is empty afterwards.
+  void TakeFrom(RxRing& other);
   bool mapped() const { return base_ != nullptr; }
 
   // Visits up to `max_frames` frames the kernel has handed to us, resuming

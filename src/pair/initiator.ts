@@ -158,7 +158,7 @@ export async function pair(opts: PairOptions): Promise<PairReport> {
     const tables = facts.tables;
     if (opts.name) tables.hostname = opts.name;
     markPhase('tables');
-    sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
+    sniffer = await RunSniffer.openAsync(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
     const helloParams = { runId, ports, baselinePort, initiatorVteps: vtepEndpoints(tables, ports), probeKey: probeKey.toString('hex') };
     const first = await connecting;
     markPhase('connected');

@@ -167,12 +167,12 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           const tables = facts.tables;
           if (opts.name) tables.hostname = opts.name;
           const probeKey = Buffer.from(params.probeKey, 'hex');
-          sniffer = RunSniffer.open(tables.nic.name, { ports, runId: params.runId, role: 'responder', probeKey });
           // The firewall tools (child processes) and /proc scans start now and
-          // run while the initiator plans and probes; `finish` waits for them.
-          // Started before probing, their few ms on this thread never delay
-          // an `observations` answer.
+          // run while the sniffer opens and the initiator plans and probes;
+          // `finish` waits for them. Started before probing, their few ms on
+          // this thread never delay an `observations` answer.
           facts.complete().catch(() => {});
+          sniffer = await RunSniffer.openAsync(tables.nic.name, { ports, runId: params.runId, role: 'responder', probeKey });
           await drops.ready();
           if (gone(session)) throw coded('session ended', 'closed');
           runs.set(session.id, {

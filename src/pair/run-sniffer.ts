@@ -101,9 +101,13 @@ export class RunSniffer {
     });
   }
 
-  /** `probeKey`: the run's probe key; only frames whose tag it verifies are recorded (probe-auth.ts). */
-  static open(iface: string, opts: { ports: number[]; runId: number; role: Role; probeKey: Buffer }): RunSniffer {
-    const socket = PacketSocket.open(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ...RUN_RING, raw: true, retireMs: RUN_RING_RETIRE_MS });
+  /**
+   * `probeKey`: the run's probe key; only frames whose tag it verifies are
+   * recorded (probe-auth.ts). The ring is set up on a libuv pool thread
+   * (PacketSocket.openAsync): a run's set-up never stops the event loop.
+   */
+  static async openAsync(iface: string, opts: { ports: number[]; runId: number; role: Role; probeKey: Buffer }): Promise<RunSniffer> {
+    const socket = await PacketSocket.openAsync(iface, { ports: opts.ports, icmp: true, vxlanPorts: opts.ports, ...RUN_RING, raw: true, retireMs: RUN_RING_RETIRE_MS });
     return new RunSniffer(socket, opts.runId, opts.role, opts.probeKey);
   }
 

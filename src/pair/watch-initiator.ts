@@ -55,7 +55,7 @@ export async function watchRun(o: WatchRunOptions): Promise<RunRecord> {
   if (o.name) tables.hostname = o.name;
   facts.complete().catch(() => {}); // awaited below; the slow part runs while the probes fly
   const plan = buildPlan({ runId, ports: o.ports, baselinePort: o.baselinePort, vni: o.vni, local: tables, peer: o.facts.peer, sizes: 'mtu' });
-  const sniffer = RunSniffer.open(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
+  const sniffer = await RunSniffer.openAsync(hop.ifname, { ports: sniffPorts, runId, role: 'initiator', probeKey });
   let sender: ProbeSender | null = null;
   try {
     sniffer.setPlan(plan.probes);

@@ -74,7 +74,7 @@ export async function serveWatch(params: WatchParams, session: Session, base: Wa
   const tables = facts.tables;
   if (deps.name) tables.hostname = deps.name;
   facts.complete().catch(() => {}); // the slow part (reused for a while in an agent) while probes fly
-  const sniffer = RunSniffer.open(tables.nic.name, { ports: base.sniffPorts, runId: params.runId, role: 'responder', probeKey });
+  const sniffer = await RunSniffer.openAsync(tables.nic.name, { ports: base.sniffPorts, runId: params.runId, role: 'responder', probeKey });
   let sender: ProbeSender | null = null;
   try {
     sniffer.setPlan(params.probes);

@@ -54,6 +54,22 @@ export class PacketSocket {
     }
   }
 
+  /**
+   * open() with the capture socket set up on a libuv pool thread: setting up
+   * its ring waits for an RCU grace period in the kernel (7-12 ms), which
+   * open() spends with the event loop stopped, once per run.
+   */
+  static async openAsync(ifname: string, opts: SniffOptions = {}): Promise<PacketSocket> {
+    if (opts.capture === false) return PacketSocket.open(ifname, opts);
+    const binding = native();
+    try {
+      const prepared = await binding.openCaptureAsync(ifname, opts);
+      return new PacketSocket(new binding.PacketSocket(ifname, opts, prepared));
+    } catch (err) {
+      throw socketError(err, ifname);
+    }
+  }
+
   get ifname(): string {
     return this.handle.ifname;
   }

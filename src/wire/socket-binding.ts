@@ -125,8 +125,18 @@ export interface BpfInstruction {
   k: number;
 }
 
+/** A capture socket set up on a libuv pool thread, for one PacketSocket to adopt (opaque). */
+export type PreparedCapture = { readonly __prepared: unique symbol };
+
 export interface PacketSocketBinding {
-  PacketSocket: new (ifname: string, options?: NativeSocketOptions) => NativePacketSocket;
+  /** With `prepared` (openCaptureAsync's, same interface and options), the capture socket is adopted rather than opened. */
+  PacketSocket: new (ifname: string, options?: NativeSocketOptions, prepared?: PreparedCapture) => NativePacketSocket;
+  /**
+   * Sets up a capture socket (filter, ring, bind) on a libuv pool thread: the
+   * ring's set-up waits for an RCU grace period in the kernel, 7-12 ms the
+   * event loop keeps running through.
+   */
+  openCaptureAsync(ifname: string, options?: NativeSocketOptions): Promise<PreparedCapture>;
   /** The classic BPF program the socket attaches for these options. */
   buildPortFilter(options?: Pick<NativeSocketOptions, 'ports' | 'icmp' | 'snapLen'>): BpfInstruction[];
 }

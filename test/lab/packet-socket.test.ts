@@ -155,6 +155,22 @@ describeRoot('PacketSocket on a veth pair', () => {
     expect(CannotRunError).toBeDefined();
   });
 
+  it('openAsync: the ring is set up off the JS thread, then captures; a prepared socket is adopted once; bad input rejects', () => {
+    const r = JSON.parse(runInNs(net.b.name, 'test/lab/scripts/open-async.ts', ['lo', 'eth0']).trim().split('\n').pop()!) as Record<string, unknown>;
+    // An immediate queued before the call ran before it resolved: the event
+    // loop kept turning while the kernel set the ring up (an RCU grace period).
+    expect(r.loopRanDuringOpen).toBe(true);
+    expect(r.captured).toEqual([1, 2, 3, 4, 5]);
+    expect(r.adoptedTwice).toBe('TypeError: the prepared capture socket was already used');
+    expect(r.otherInterface).toBe('TypeError: the prepared capture socket is on lo, not eth0');
+    expect(r.stillUsable).toBe('no error');
+    expect(r.foreignHandle).toBe('TypeError: prepared must come from openCaptureAsync');
+    expect(r.plainObject).toBe('TypeError: prepared must come from openCaptureAsync');
+    expect(r.unknownInterface).toBe('UsageError: no such network interface "vxp-nosuch0" (see `ip link`)');
+    expect(r.badOptions).toBe('TypeError: ports[0] must be a number');
+    expect(r.sendOnlyStarts).toBe('Error: socket was opened with capture: false');
+  });
+
   it('closeAsync: closed at once, released off the JS thread, safe with a pending burst and worker teardown', () => {
     // One pool thread, so the teardown case's closes are still queued behind a burst.
     const out = spawnSync('ip', ['netns', 'exec', net.a.name, 'env', 'UV_THREADPOOL_SIZE=1', ...tsxArgv('test/lab/scripts/close-async.ts', ['eth0'])],

@@ -67,6 +67,13 @@ describe('array lengths are read once', () => {
     expect(() => addon.buildPortFilter({ ports: growingArray(8472, 1500) })).toThrow(/ports changed length/);
     expect(() => addon.buildPortFilter({ ports: growingArray(8472, 1500) })).toThrow(TypeError);
   });
+
+  it('openCaptureAsync: bad names and options are TypeErrors on the JS thread, before any socket is made', () => {
+    expect(() => addon.openCaptureAsync('lo', { ports: growingArray(8472, 1500) })).toThrow(/ports changed length/);
+    expect(() => addon.openCaptureAsync(42 as unknown as string)).toThrow(/ifname must be a string/);
+    expect(() => addon.openCaptureAsync('x'.repeat(16))).toThrow(/ifname must be 1 to 15 bytes/);
+    expect(() => addon.openCaptureAsync('lo', { capture: false })).toThrow(/needs capture: true/);
+  });
 });
 
 describe('buffers detached by option getters', () => {

@@ -1,11 +1,11 @@
 // Runs inside a namespace: measures how late 1 ms timers fire while the
 // addon works. argv: MODE ('burst-async' | 'burst-sync' | 'burst-async-close' |
-// 'fdb-async' | 'fdb-sync' | 'close-async' | 'close-sync'), IFNAME, COUNT
-// (frames or sockets).
+// 'fdb-async' | 'fdb-sync' | 'close-async' | 'close-sync' | 'open-async' |
+// 'open-sync'), IFNAME, COUNT (frames or sockets).
 // Prints {"mode", "work", "ms", "timers", "p50", "p95", "max"}: work = frames
-// sent, FDB entries read or sockets closed; lag figures (how late
-// each timer fired) in ms; close modes add "callP50"/"callMax", how long each
-// close call held the JS thread, in ms. Only the work is measured: the addon is loaded and
+// sent, FDB entries read or sockets closed or opened; lag figures (how late
+// each timer fired) in ms; close and open modes add "callP50"/"callMax", how
+// long each close or open call held the JS thread, in ms. Only the work is measured: the addon is loaded and
 // a burst's socket opened before the timers start, and closed after they stop.
 import { readFdb, readFdbAsync } from '../../../src/host/netlink.js';
 import { native } from '../../../src/native.js';
@@ -66,11 +66,39 @@ async function closeCycles(skip: () => void): Promise<number> {
   }
   return closed;
 }
-/** close modes: how long each close()/closeAsync() call held the JS thread, ms. */
+/**
+ * COUNT open/close cycles of the same socket: the open, sync or async, is
+ * measured (its ring's set-up waits for an RCU grace period in the kernel);
+ * the close (on the pool) is skipped.
+ */
+async function openCycles(skip: () => void): Promise<number> {
+  let opened = 0;
+  for (let i = 0; i < count; i++) {
+    skip();
+    const t = performance.now();
+    let sock: PacketSocket;
+    if (mode === 'open-async') {
+      const opening = PacketSocket.openAsync(ifname, { ringBlocks: 8 });
+      onThread.push(performance.now() - t);
+      sock = await opening;
+    } else {
+      sock = PacketSocket.open(ifname, { ringBlocks: 8 });
+      onThread.push(performance.now() - t);
+    }
+    sock.onRecords(() => undefined);
+    opened += sock.closed ? 0 : 1;
+    await sock.closeAsync();
+    skip();
+    await new Promise((r) => setImmediate(r));
+  }
+  return opened;
+}
+/** close and open modes: how long each close or open call held the JS thread, ms. */
 const onThread: number[] = [];
 
 async function work(skip: () => void): Promise<number> {
   if (mode.startsWith('close')) return closeCycles(skip);
+  if (mode.startsWith('open')) return openCycles(skip);
   if (mode.startsWith('fdb')) return (mode === 'fdb-async' ? await readFdbAsync() : readFdb()).length;
   const { frame, plan, sock } = burst!;
   if (mode === 'burst-async-close') {
