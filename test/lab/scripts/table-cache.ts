@@ -28,6 +28,14 @@ async function keptMatchesFresh(step: string): Promise<{ step: string; reread: b
   return { step, reread: tablesEpoch() !== epoch, same: diff === undefined, ...(diff ? { diff } : {}) };
 }
 
+// A fresh namespace's IPv6 link-local addresses finish duplicate address
+// detection a second or two after the link came up, and that address
+// announcement rightly costs a fresh read: if it landed amid the neighbor
+// steps below it would read as theirs. Wait until none is tentative.
+for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+  if (execFileSync('ip', ['-6', 'addr', 'show', 'tentative'], { encoding: 'utf8' }).trim() === '') break;
+}
+
 const release = holdTables();
 const steps = [];
 steps.push(await keptMatchesFresh('first read'));
