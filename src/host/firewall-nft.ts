@@ -33,6 +33,14 @@ export function renderValue(v: Json | undefined): string {
   return key ? `${key} ${renderValue(v[key])}` : '';
 }
 
+/**
+ * A rule's text with its counter's values taken out (`counter packets 5 bytes
+ * 420` becomes `counter`): what the rule is, apart from the traffic it saw.
+ */
+export function ruleTextWithoutCounters(text: string): string {
+  return text.replace(/\bcounter packets \S+ bytes \S+/g, 'counter');
+}
+
 /** One nft expression roughly as `nft list ruleset` prints it. */
 function renderExpr(e: Obj): string {
   const [key] = Object.keys(e);

@@ -6,6 +6,7 @@
 // run; the frames are built here from specs, to the session's authenticated
 // address.
 import { startHostFactsAsync } from '../host/facts.js';
+import { ruleTextWithoutCounters } from '../host/firewall-nft.js';
 import { resolveNextHop } from '../host/next-hop.js';
 import type { HostFacts } from '../host/types.js';
 import type { IcmpSighting, Sighting } from '../diagnose/types.js';
@@ -58,6 +59,19 @@ export interface WatchDeps {
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 
+/**
+ * What two answers' facts are compared by: everything but firewall rule
+ * counters (a rule's `packets`, and the values nft prints into its text),
+ * which move with every packet and decide nothing (they are evidence), or the
+ * facts would differ every round on any host whose rules count. A watch round
+ * that is not ok is followed by a full one, whose `finish` carries them fresh.
+ */
+export function factsWithoutCounters(facts: HostFacts): string {
+  return JSON.stringify(facts, (key, value: unknown) =>
+    key === 'packets' ? undefined : key === 'text' && typeof value === 'string' ? ruleTextWithoutCounters(value) : value,
+  );
+}
+
 export async function serveWatch(params: WatchParams, session: Session, base: WatchBaseline | undefined, deps: WatchDeps): Promise<WatchAnswer> {
   if (!base) throw coded('no full run on this session yet: call hello first', 'no-baseline');
   const outside = params.probes.find((p) => !base.sniffPorts.includes(p.port));
@@ -98,11 +112,7 @@ export async function serveWatch(params: WatchParams, session: Session, base: Wa
     }
     if (sniffer.failure) throw sniffer.failure;
     const shared = factsForPeer(await facts.complete(), base.initiatorVteps, session.peerAddress);
-    // Firewall rule counters move with every packet and decide nothing (they
-    // are evidence): compared without them, or the facts would differ every
-    // round. A watch round that is not ok is followed by a full one, whose
-    // `finish` carries the counters fresh.
-    const text = JSON.stringify(shared, (key, value: unknown) => (key === 'packets' ? undefined : value));
+    const text = factsWithoutCounters(shared);
     const unchanged = base.lastFacts === text;
     base.lastFacts = text;
     return {
