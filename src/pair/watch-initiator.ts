@@ -66,7 +66,9 @@ export async function watchRun(o: WatchRunOptions): Promise<RunRecord> {
     const arrivedHere = () => sniffer.sightings.some((s) => s.at === 'receiver' && s.dir === 'in');
     const holdUntil = Date.now() + HOLD_MS;
     let answered = false;
-    void answering.finally(() => (answered = true));
+    // then(ok, fail), not finally: a finally-derived promise rejects with the
+    // call and, unhandled, would end the process when the peer closes the session.
+    answering.then(() => (answered = true), () => (answered = true));
     while (!arrivedHere() && !answered && !sniffer.failure && Date.now() < holdUntil) {
       await Promise.race([sniffer.nextSighting(holdUntil - Date.now()), answering.catch(() => {})]);
     }
