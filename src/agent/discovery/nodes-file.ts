@@ -2,6 +2,7 @@
 // by the same code inspect uses (src/cluster/node-document.ts) and re-read
 // when it changes. A file that vanishes or turns invalid keeps the last good
 // node set (the agent goes on probing) and marks the source not current.
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { nodesFromJson } from '../../cluster/node-document.js';
 import { UsageError } from '../../errors.js';
@@ -65,7 +66,7 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
   let snap: DiscoverySnapshot = { nodes: [], config: null, source: 'nodes-document', origin: opts.file };
   let synced = false;
   let closed = false;
-  let timer: NodeJS.Timeout | null = null;
+  let watching = false;
   let lastText: string | null = null;
   /** The file's identity just before the last read: any later change differs from it. */
   let readAs: string | null = null;
@@ -123,15 +124,20 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
       }
     });
   };
+  const onStat = (_now: Stats, _before: Stats): void => poll();
 
   return {
     async start() {
       await load();
-      if (closed || timer) return;
+      if (closed || watching) return;
       // A stat poll rather than inotify: it survives the file being replaced
-      // (kubectl > file, ConfigMap symlink swaps) and vanishing, at one stat every 2 s.
-      timer = setInterval(poll, opts.pollMs ?? 2000);
-      timer.unref();
+      // (kubectl > file, ConfigMap symlink swaps) and vanishing. libuv stats
+      // the path on its pool and compares in C: JS runs only when something
+      // changed, not on every poll (an idle agent's baseline, docs/agent.md).
+      watching = true;
+      watchFile(opts.file, { interval: opts.pollMs ?? 2000, persistent: false }, onStat);
+      poll(); // a change between the first read and the watch's first stat
+
     },
     get synced() {
       return synced && !closed;
@@ -143,8 +149,8 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
     },
     async close() {
       closed = true;
-      if (timer) clearInterval(timer);
-      timer = null;
+      if (watching) unwatchFile(opts.file, onStat);
+      watching = false;
       listeners.clear();
       await reading;
     },

@@ -1,6 +1,6 @@
 // --nodes FILE discovery: parsed by inspect's node-document code, re-read on
 // change, surviving the file vanishing or turning invalid.
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +76,27 @@ describe('nodes-file discovery', () => {
     writeFileSync(file, doc(node('a', '10.0.0.1')));
     await waitFor('back', () => d.synced && d.snapshot().nodes.length === 1, 15_000);
     expect(changes).toEqual([2, 3, 1]);
+    await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('notices a ConfigMap-style update: the ..data symlink swapped to a new directory', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vxp-nodes-'));
+    const version = (n: number, body: string) => {
+      mkdirSync(join(dir, `..v${n}`));
+      writeFileSync(join(dir, `..v${n}`, 'nodes.json'), body);
+      symlinkSync(`..v${n}`, join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    };
+    version(1, doc(node('a', '10.0.0.1')));
+    symlinkSync('..data/nodes.json', join(dir, 'nodes.json'));
+    const d = createNodesFileDiscovery({ file: join(dir, 'nodes.json'), pollMs: 50 });
+    open.push(d);
+    await d.start();
+    expect(d.snapshot().nodes.map((n) => n.name)).toEqual(['a']);
+    // Same size and content length, a new inode behind the same path.
+    version(2, doc(node('b', '10.0.0.2')));
+    await waitFor('the swapped document', () => d.snapshot().nodes.map((n) => n.name).join() === 'b', 15_000);
     await d.close();
     rmSync(dir, { recursive: true, force: true });
   });
