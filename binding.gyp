@@ -18,6 +18,7 @@
         "native/socket_options.cc",
         "native/capture_record.cc",
         "native/token_find.cc",
+        "native/probe_tag.cc",
         "native/ring.cc",
         "native/netlink.cc",
         "native/netlink_socket.cc",

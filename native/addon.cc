@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "netlink.h"
 #include "packet_socket.h"
+#include "probe_tag.h"
 #include "promise_worker.h"
 #include "raw_ip_socket.h"
 
@@ -78,6 +79,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   }
   InitFrame(env, exports);
   InitPacketSocket(env, exports);
+  InitProbeTag(env, exports);
   InitNetlink(env, exports);
   InitRawIpSocket(env, exports);
   InitFileOps(env, exports);

@@ -7,7 +7,8 @@
 //
 // Payload layout (additive; the 20-byte token is unchanged, see
 // src/wire/token.ts): token (20 bytes) | tag (8 bytes) | "vxprobe".
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { native } from '../native.js';
 import { encodeToken, tokenLayout, type Token } from '../wire/token.js';
 
 export const PROBE_KEY_BYTES = 16;
@@ -19,26 +20,14 @@ export function newProbeKey(): Buffer {
 }
 
 /**
- * Tags already computed, per run key: the sender's own sniffer checks the tag
- * of every probe it just built as the frame leaves. Bounded per key; a run's
- * key is dropped with the run.
+ * The tag is computed natively: an agent makes about fifty per pairing in
+ * code that runs too rarely to be optimised, where node:crypto's createHmac
+ * cost ~20 us each (docs/agent.md, "Budgets"). Same bytes as
+ * createHmac('sha256', key).update('vxprobe-probe\0').update(runId|probeId|seq),
+ * which the unit tests check.
  */
-const computed = new WeakMap<Buffer, Map<string, Buffer>>();
-const MAX_KEPT_TAGS = 4096;
-
 export function probeTag(key: Buffer, token: Token): Buffer {
-  let tags = computed.get(key);
-  if (!tags) computed.set(key, (tags = new Map()));
-  const id = `${token.runId}/${token.probeId}/${token.seq}`;
-  const kept = tags.get(id);
-  if (kept) return kept;
-  const fields = Buffer.alloc(12);
-  fields.writeUInt32BE(token.runId, 0);
-  fields.writeUInt32BE(token.probeId, 4);
-  fields.writeUInt32BE(token.seq >>> 0, 8);
-  const tag = createHmac('sha256', key).update('vxprobe-probe\0').update(fields).digest().subarray(0, PROBE_TAG_BYTES);
-  if (tags.size < MAX_KEPT_TAGS) tags.set(id, tag);
-  return tag;
+  return native().probeTag(key, token.runId, token.probeId, token.seq >>> 0);
 }
 
 /** A probe's payload: the token, its tag, and a readable marker. */

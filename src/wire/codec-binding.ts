@@ -46,6 +46,12 @@ export interface CodecBinding {
    * error messages only when there are errors. Never throws on the bytes.
    */
   parseFrameInto(buf: Uint8Array, record: Float64Array, options?: ParseOptions): [string | null, string | null] | undefined;
+  /**
+   * A probe's tag: the first 8 bytes of HMAC-SHA256(key, "vxprobe-probe\0" ||
+   * runId || probeId || seq), big-endian (native/probe_tag.cc). A key of 1..64
+   * bytes; TypeError/RangeError naming the bad argument.
+   */
+  probeTag(key: Uint8Array, runId: number, probeId: number, seq: number): Buffer;
   readonly FRAME_LAYOUT: FrameLayout;
   readonly TOKEN_LAYOUT: TokenLayout;
 }
