@@ -94,6 +94,8 @@ async function benchIdle(windowS: number, warmupS: number) {
   // BENCH_AGENT_NODE_ARGS: node flags for every agent (V8 tuning experiments).
   const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   mesh.nodeArgs = (node) => [...nodeArgs, ...(profDir && node === 'a' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+  // As deployed: no debug line per round (a write to the harness's pipe and its formatting, every round).
+  mesh.debugLog = false;
   try {
     // Baseline: the same agent alone in its nodes document (no pairings): its own timers, watch and HTTP.
     // Warmed up as long as the mesh agents below: the first seconds after start-up (module loading,

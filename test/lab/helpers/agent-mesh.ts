@@ -56,15 +56,21 @@ export class AgentMesh {
 
   /** Extra Node.js flags for one node's agent (the agent benchmark's `--cpu-prof`). */
   nodeArgs: (node: string) => string[] = () => [];
+  /**
+   * Agents log a debug line per round (VXPROBE_AGENT_DEBUG): each round's
+   * duration, which timing assertions need on a loaded machine. The benchmark
+   * turns it off to measure agents as they are deployed.
+   */
+  debugLog = true;
 
   start(name: string): ChildProcess {
     const node = this.lab.node(name);
     const { values, extraArgs } = splitByDaemonSet([...this.sourceArgs(name), ...this.args]);
     const cmd = daemonSetAgentCommand({ name: node.name, ip: node.ip }, { paths: { [DAEMONSET_SECRET]: this.secretFile }, values, extraArgs });
     const argv = [process.execPath, ...this.nodeArgs(name), VXPROBE_BIN, ...cmd.argv];
-    // Debug lines give each round's duration, which timing assertions need on a loaded machine.
-    const { VXPROBE_SECRET: _unused, ...hostEnv } = process.env;
-    const child = this.lab.spawn(name, argv, { env: { ...hostEnv, ...cmd.env, VXPROBE_AGENT_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const { VXPROBE_SECRET: _unused, VXPROBE_AGENT_DEBUG: _debug, ...hostEnv } = process.env;
+    const debug = this.debugLog ? { VXPROBE_AGENT_DEBUG: '1' } : {};
+    const child = this.lab.spawn(name, argv, { env: { ...hostEnv, ...cmd.env, ...debug }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.logs.set(name, '');
     child.stderr!.on('data', (d: Buffer) => this.logs.set(name, this.logs.get(name)! + d.toString()));
     this.agents.set(name, child);
