@@ -137,7 +137,6 @@ export function createNodesFileDiscovery(opts: NodesFileOptions): Discovery {
       watching = true;
       watchFile(opts.file, { interval: opts.pollMs ?? 2000, persistent: false }, onStat);
       poll(); // a change between the first read and the watch's first stat
-
     },
     get synced() {
       return synced && !closed;
