@@ -3,8 +3,8 @@
 // the three numbers big-endian. Computed here rather than with node:crypto
 // because an agent computes about fifty per pairing in code that runs too
 // rarely to be optimised, where createHmac cost ~20 us each against ~1 us
-// here (docs/agent.md, "Budgets"). src/pair/probe-auth.ts checks this
-// against node:crypto's HMAC in its tests.
+// here (docs/agent.md, "Budgets"). test/unit/probe-tag.test.ts checks this
+// byte for byte against node:crypto's HMAC.
 #include "probe_tag.h"
 
 #include <napi.h>
