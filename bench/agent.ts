@@ -88,13 +88,14 @@ function rssMb(pid: number): number {
 const STARTUP_S = 40;
 
 /** CPU of every agent, and of the measured one by kind and thread, over one window. */
-async function measureWindow(mesh: AgentMesh, pids: number[], measured: number, windowS: number) {
+async function measureWindow(mesh: AgentMesh, pids: number[], node: string, windowS: number) {
+  const measured = mesh.agents.get(node)!.pid!;
   const t0 = Date.now();
   const c0 = cpuTicks(measured);
   const split0 = cpuSplit(measured);
   const threads0 = threadTicks(measured);
   const all0 = pids.map(cpuTicks);
-  const r0 = probeRounds(mesh.get('a', '/metrics') ?? '');
+  const r0 = probeRounds(mesh.get(node, '/metrics') ?? '');
   const rss: number[] = [];
   const end = t0 + windowS * 1000;
   while (Date.now() < end) {
@@ -107,7 +108,7 @@ async function measureWindow(mesh: AgentMesh, pids: number[], measured: number, 
   const threads1 = threadTicks(measured);
   // ms of CPU per 30 s interval, by kind: where to look next (docs/agent.md, "Budgets").
   const per30 = (ticks: number) => ((ticks * 1000) / CLK_TCK / elapsedS) * 30;
-  const metrics = mesh.get('a', '/metrics') ?? '';
+  const metrics = mesh.get(node, '/metrics') ?? '';
   const roundsInWindow = probeRounds(metrics) - r0;
   rss.sort((a, b) => a - b);
   return {
@@ -160,15 +161,14 @@ async function benchIdle(windowS: number, steadyS: number) {
     mesh.writeNodes(lab.nodes.map((n) => n.name));
     const started = Date.now();
     for (const n of lab.nodes) mesh.start(n.name);
-    const measured = mesh.agents.get('a')!.pid!;
     const pids = lab.nodes.map((n) => mesh.agents.get(n.name)!.pid!);
     const until = (s: number) => new Promise((r) => setTimeout(r, Math.max(0, started + s * 1000 - Date.now())));
     await until(STARTUP_S);
     const rows = mesh.results('a') ?? [];
     // The start-up window only when it ends before the steady one begins.
-    const startup = steadyS >= STARTUP_S + windowS ? await measureWindow(mesh, pids, measured, windowS) : null;
+    const startup = steadyS >= STARTUP_S + windowS ? await measureWindow(mesh, pids, 'a', windowS) : null;
     await until(steadyS);
-    const steady = await measureWindow(mesh, pids, measured, windowS);
+    const steady = await measureWindow(mesh, pids, 'a', windowS);
     const series = steady.metrics.split('\n').filter((l) => l && !l.startsWith('#'));
     const fault = await faultToStable(mesh);
     return {
